@@ -1,0 +1,72 @@
+"""Domain errors. The outermost layer turns them into typed payload errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class ErrorCode(Enum):
+    VALIDATION = "VALIDATION"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    DUPLICATE = "DUPLICATE"
+    INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request, in the client's terms: field is the input path."""
+
+    code: ErrorCode
+    message: str
+    field: str | None = None
+
+
+class DomainError(Exception):
+    code: ErrorCode = ErrorCode.VALIDATION
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [Problem(self.code, self.message, self.field)]
+
+
+class ValidationFailed(DomainError):
+    """Every problem found in one input, so the client can fix them all at once."""
+
+    code = ErrorCode.VALIDATION
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems), problems[0].field)
+        self._problems = problems
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self._problems)
+
+
+class NotFound(DomainError):
+    code = ErrorCode.NOT_FOUND
+
+
+class InvalidTransition(DomainError):
+    code = ErrorCode.INVALID_TRANSITION
+
+
+class VersionConflict(DomainError):
+    code = ErrorCode.VERSION_CONFLICT
+
+
+class Duplicate(DomainError):
+    code = ErrorCode.DUPLICATE
+
+
+class BadArgument(ValueError):
+    """A malformed argument (a cursor we never issued, a page size out of range): the
+    request itself is wrong, so it is a GraphQL error (BAD_USER_INPUT), not a payload one."""

@@ -1,0 +1,108 @@
+"""Rapport's entry point: the CLI (`python main.py --help`) and the ASGI app factory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from pymongo.asynchronous.database import AsyncDatabase
+
+from domain.users import Role
+from migrations import migrate as apply_migrations
+from repositories.users import UserConflict, UserRepository
+from resolvers.demo_data import seed_demo_data
+from resolvers.users import issue_token
+from server.app import create_app
+from server.clock import system_clock
+from server.database import open_database
+from server.logging import configure_logging
+from server.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+cli = typer.Typer(
+    help="Rapport: the GraphQL backend of a customer-experience platform.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    configure_logging(settings.log_level, json=not settings.is_development)
+    return settings
+
+
+def _with_database(work: Callable[[AsyncDatabase], Awaitable[T]]) -> T:
+    """Run `work` on the migrated database (the running embedded server is reused)."""
+    settings = _settings()
+
+    async def run() -> T:
+        async with open_database(settings) as database:
+            await apply_migrations(database.db, system_clock())
+            return await work(database.db)
+
+    return asyncio.run(run())
+
+
+def app() -> object:
+    """ASGI factory for `uvicorn --factory main:app`."""
+    return create_app(_settings())
+
+
+@cli.command()
+def serve(
+    seed_if_empty: Annotated[
+        bool, typer.Option(help="Load the demo data when the database has no customers.")
+    ] = False,
+) -> None:
+    """Serve GraphQL on RAPPORT_HOST:RAPPORT_PORT (applies pending migrations first)."""
+    settings = _settings()
+    uvicorn.run(
+        create_app(settings, seed_if_empty=seed_if_empty),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply pending database migrations (idempotent)."""
+    applied = _with_database(lambda db: apply_migrations(db, system_clock()))
+    typer.echo(f"applied migrations: {applied}" if applied else "migrations are up to date")
+
+
+@cli.command()
+def seed() -> None:
+    """Load the demo data set (idempotent: a second run adds nothing)."""
+    added = _with_database(lambda db: seed_demo_data(db, system_clock()))
+    typer.echo(f"demo customers added: {added}")
+
+
+@cli.command("create-token")
+def create_token(
+    role: Annotated[Role, typer.Option(help="The user's role (for a new user).")],
+    name: Annotated[str, typer.Option(help="The user's name; the user is created if new.")],
+    partner_id: Annotated[
+        str | None, typer.Option(help="Partner organisation (for PARTNER users).")
+    ] = None,
+) -> None:
+    """Create an API token for a user and print it (last line). It is shown only once."""
+    try:
+        token = _with_database(
+            lambda db: issue_token(UserRepository(db), name, role, partner_id, system_clock())
+        )
+    except UserConflict as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"token for {name} ({role.value}); store it now, it is not shown again:")
+    typer.echo(token)
+
+
+if __name__ == "__main__":
+    cli()

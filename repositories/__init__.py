@@ -1,0 +1,1 @@
+"""The only place that knows collections, document fields and query operators."""

@@ -1,0 +1,293 @@
+"""Customers: documents <-> domain objects, their queries and guarded writes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from enum import Enum
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from domain.customers import Customer, CustomerKind
+from domain.errors import Duplicate, NotFound, VersionConflict
+from domain.lifecycle import (
+    INITIAL_STAGE,
+    Actor,
+    LifecycleAction,
+    LifecycleEvent,
+    LifecycleStage,
+)
+from repositories.ids import to_object_id
+from repositories.pagination import Page, SortKey, find_page
+
+COLLECTION = "customers"
+EMAIL_INDEX = "customers_email_unique"
+IDEMPOTENCY_INDEX = "customers_idempotency_key_unique"
+
+
+class CustomerOrderField(Enum):
+    CREATED_AT = "createdAt"
+    NAME = "nameSort"
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    lifecycle_stage: LifecycleStage | None = None
+    search: str | None = None
+    tag: str | None = None
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form used for search and name ordering."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _search_terms(name: str, email: str | None) -> list[str]:
+    terms = fold(name).split()
+    if email:
+        terms.append(email.casefold())
+    return sorted(set(terms))
+
+
+def _day(value: date | None) -> datetime | None:
+    # BSON has no date type: a birthday is stored as midnight UTC of that day.
+    return None if value is None else datetime.combine(value, time(), tzinfo=UTC)
+
+
+def _event_document(event: LifecycleEvent) -> dict[str, Any]:
+    return {
+        "action": event.action.value,
+        "from": event.from_stage.value,
+        "to": event.to_stage.value,
+        "at": event.at,
+        "actor": {"id": event.actor.id, "name": event.actor.name, "role": event.actor.role},
+        "reason": event.reason,
+    }
+
+
+def _event(doc: Mapping[str, Any]) -> LifecycleEvent:
+    actor = doc["actor"]
+    return LifecycleEvent(
+        action=LifecycleAction(doc["action"]),
+        from_stage=LifecycleStage(doc["from"]),
+        to_stage=LifecycleStage(doc["to"]),
+        at=doc["at"],
+        actor=Actor(id=actor["id"], name=actor["name"], role=actor["role"]),
+        reason=doc["reason"],
+    )
+
+
+def to_customer(doc: Mapping[str, Any]) -> Customer:
+    birthday = doc.get("birthday")
+    return Customer(
+        id=str(doc["_id"]),
+        kind=CustomerKind(doc["kind"]),
+        name=doc["name"],
+        email=doc.get("email"),
+        phone=doc.get("phone"),
+        birthday=birthday.date() if birthday else None,
+        tags=list(doc.get("tags", [])),
+        source=doc.get("source"),
+        lifecycle_stage=LifecycleStage(doc["lifecycleStage"]),
+        lifecycle_history=[_event(e) for e in doc.get("lifecycleHistory", [])],
+        version=doc["version"],
+        created_at=doc["createdAt"],
+        updated_at=doc["updatedAt"],
+    )
+
+
+def _profile_set(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """$set and $unset for the profile fields given (None clears a field)."""
+    to_set: dict[str, Any] = {}
+    to_unset: dict[str, str] = {}
+    for name, value in fields.items():
+        if name == "kind":
+            value = value.value
+        elif name == "birthday":
+            value = _day(value)
+        if value is None:
+            to_unset[name] = ""
+        else:
+            to_set[name] = value
+    if "name" in fields:
+        to_set["nameSort"] = fold(fields["name"])
+    if "email" in fields:
+        if fields["email"]:
+            to_set["emailKey"] = fields["email"].casefold()
+        else:
+            to_unset["emailKey"] = ""
+    return to_set, to_unset
+
+
+def new_customer_document(
+    profile: Mapping[str, Any],
+    now: datetime,
+    *,
+    stage: LifecycleStage = INITIAL_STAGE,
+    history: Sequence[LifecycleEvent] = (),
+    object_id: ObjectId | None = None,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    to_set, _ = _profile_set(profile)
+    doc: dict[str, Any] = {
+        "_id": object_id or ObjectId(),
+        **to_set,
+        "tags": to_set.get("tags", []),
+        "searchTerms": _search_terms(profile["name"], profile.get("email")),
+        "lifecycleStage": stage.value,
+        "lifecycleHistory": [_event_document(e) for e in history],
+        "version": 1,
+        "createdAt": now,
+        "updatedAt": now,
+    }
+    if idempotency_key:
+        doc["idempotencyKey"] = idempotency_key
+    return doc
+
+
+def _duplicate_email() -> Duplicate:
+    return Duplicate("a customer with this email already exists", "email")
+
+
+class CustomerRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._customers = db[COLLECTION]
+
+    async def by_ids(self, ids: Sequence[str]) -> list[Customer | None]:
+        """Customers in the order of `ids` (None where missing): one query for all."""
+        oids = [oid for oid in map(to_object_id, ids) if oid is not None]
+        found = {
+            str(d["_id"]): to_customer(d)
+            async for d in self._customers.find({"_id": {"$in": oids}})
+        }
+        return [found.get(i) for i in ids]
+
+    async def get(self, customer_id: str) -> Customer:
+        oid = to_object_id(customer_id)
+        doc = await self._customers.find_one({"_id": oid}) if oid else None
+        if doc is None:
+            raise NotFound("no customer with this id", "customerId")
+        return to_customer(doc)
+
+    async def create(
+        self, profile: Mapping[str, Any], now: datetime, idempotency_key: str | None
+    ) -> Customer:
+        """Insert a new prospect. A retry with the same key returns the first result."""
+        doc = new_customer_document(profile, now, idempotency_key=idempotency_key)
+        try:
+            await self._customers.insert_one(doc)
+        except DuplicateKeyError as exc:
+            if idempotency_key and IDEMPOTENCY_INDEX in str(exc):
+                existing = await self._customers.find_one({"idempotencyKey": idempotency_key})
+                if existing is not None:
+                    return to_customer(existing)
+            if EMAIL_INDEX in str(exc):
+                raise _duplicate_email() from exc
+            raise
+        return to_customer(doc)
+
+    async def insert_many(self, docs: list[dict[str, Any]]) -> int:
+        """Insert prepared documents, skipping ones already there (for idempotent seeding)."""
+        existing = {
+            d["_id"]
+            async for d in self._customers.find(
+                {"_id": {"$in": [d["_id"] for d in docs]}}, {"_id": 1}
+            )
+        }
+        fresh = [d for d in docs if d["_id"] not in existing]
+        if fresh:
+            await self._customers.insert_many(fresh, ordered=False)
+        return len(fresh)
+
+    async def update_profile(
+        self, customer: Customer, expected_version: int, changes: Mapping[str, Any], now: datetime
+    ) -> Customer:
+        to_set, to_unset = _profile_set(changes)
+        name = changes.get("name", customer.name)
+        email = changes.get("email", customer.email)
+        to_set.update(searchTerms=_search_terms(name, email), updatedAt=now)
+        update: dict[str, Any] = {"$set": to_set, "$inc": {"version": 1}}
+        if to_unset:
+            update["$unset"] = to_unset
+        try:
+            return await self._guarded_update(customer.id, expected_version, {}, update)
+        except DuplicateKeyError as exc:
+            if EMAIL_INDEX in str(exc):
+                raise _duplicate_email() from exc
+            raise
+
+    async def record_transition(
+        self, customer_id: str, expected_version: int, event: LifecycleEvent
+    ) -> Customer:
+        """Stage change and its history entry in one atomic write, guarded by version."""
+        update = {
+            "$set": {"lifecycleStage": event.to_stage.value, "updatedAt": event.at},
+            "$inc": {"version": 1},
+            "$push": {"lifecycleHistory": _event_document(event)},
+        }
+        guard = {"lifecycleStage": event.from_stage.value}
+        return await self._guarded_update(customer_id, expected_version, guard, update)
+
+    async def _guarded_update(
+        self, customer_id: str, expected_version: int, guard: dict[str, Any], update: dict[str, Any]
+    ) -> Customer:
+        oid = to_object_id(customer_id)
+        doc = await self._customers.find_one_and_update(
+            {"_id": oid, "version": expected_version, **guard},
+            update,
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is not None:
+            return to_customer(doc)
+        current = await self._customers.find_one({"_id": oid}, {"version": 1})
+        if current is None:
+            raise NotFound("no customer with this id", "customerId")
+        raise VersionConflict(
+            f"the customer is at version {current['version']}, not {expected_version}; "
+            "reload it and try again",
+            "expectedVersion",
+        )
+
+    async def page(
+        self,
+        where: CustomerFilter,
+        order: CustomerOrderField,
+        descending: bool,
+        first: int | None,
+        after: str | None,
+    ) -> Page[Customer]:
+        return await find_page(
+            self._customers,
+            self._query(where),
+            SortKey(order.value, descending),
+            first,
+            after,
+            to_customer,
+        )
+
+    async def count(self) -> int:
+        return await self._customers.estimated_document_count()
+
+    @staticmethod
+    def _query(where: CustomerFilter) -> dict[str, Any]:
+        clauses: list[dict[str, Any]] = []
+        if where.lifecycle_stage is not None:
+            clauses.append({"lifecycleStage": where.lifecycle_stage.value})
+        if where.tag:
+            clauses.append({"tags": where.tag.strip().lower()})
+        if where.search:
+            # Each word must start one of the customer's search terms (name words, email):
+            # an anchored regex on an indexed field, so it uses the index on MongoDB too.
+            for word in fold(where.search).split():
+                clauses.append({"searchTerms": {"$regex": "^" + re.escape(word)}})
+        if not clauses:
+            return {}
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}

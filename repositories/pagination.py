@@ -1,0 +1,102 @@
+"""Keyset pagination: one helper for every connection.
+
+A cursor is the sort key and the _id of the last row seen, so pages stay stable while
+documents are inserted before or after them (no skip/offset).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import orjson
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING
+
+from domain.errors import BadArgument
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field: str
+    descending: bool = False
+
+    @property
+    def spec(self) -> list[tuple[str, int]]:
+        direction = DESCENDING if self.descending else ASCENDING
+        return [(self.field, direction), ("_id", direction)]
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[tuple[str, T]]  # (cursor, item)
+    has_next_page: bool
+    has_previous_page: bool
+    count_total: Callable[[], Awaitable[int]]  # called only when the client asks
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"d": int(value.timestamp() * 1000)}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"d"}:
+        return datetime.fromtimestamp(value["d"] / 1000, tz=UTC)
+    return value
+
+
+def encode_cursor(doc: Mapping[str, Any], key: SortKey) -> str:
+    raw = orjson.dumps([_encode_value(doc.get(key.field)), str(doc["_id"])])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Any, ObjectId]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, oid = orjson.loads(raw)
+        return _decode_value(value), ObjectId(oid)
+    except Exception as exc:  # any malformed cursor is the client's mistake
+        raise BadArgument("the cursor is not one this API returned") from exc
+
+
+def after_filter(cursor: str, key: SortKey) -> dict[str, Any]:
+    value, oid = decode_cursor(cursor)
+    beyond = "$lt" if key.descending else "$gt"
+    return {"$or": [{key.field: {beyond: value}}, {key.field: value, "_id": {beyond: oid}}]}
+
+
+def check_page_size(first: int | None) -> int:
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if not 0 <= size <= MAX_PAGE_SIZE:
+        raise BadArgument(f"first must be between 0 and {MAX_PAGE_SIZE}")
+    return size
+
+
+async def find_page(
+    collection: Any,
+    query: dict[str, Any],
+    key: SortKey,
+    first: int | None,
+    after: str | None,
+    to_item: Callable[[Mapping[str, Any]], T],
+) -> Page[T]:
+    """One `find` for the page (limit+1 tells whether there is a next one)."""
+    size = check_page_size(first)
+    paged = {"$and": [query, after_filter(after, key)]} if after else query
+    docs = await collection.find(paged).sort(key.spec).limit(size + 1).to_list()
+    return Page(
+        items=[(encode_cursor(d, key), to_item(d)) for d in docs[:size]],
+        has_next_page=len(docs) > size,
+        has_previous_page=after is not None,
+        count_total=lambda: collection.count_documents(query),
+    )

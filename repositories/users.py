@@ -1,0 +1,92 @@
+"""Users and their API tokens. Tokens are stored only as a SHA-256 hash."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo.asynchronous.database import AsyncDatabase
+
+from domain.users import Role, User
+
+USERS = "users"
+TOKENS = "api_tokens"
+TOKEN_PREFIX = "rap_"
+
+
+def token_hash(token: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough (no password stretching needed).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user(doc: dict[str, Any]) -> User:
+    return User(
+        id=str(doc["_id"]),
+        name=doc["name"],
+        role=Role(doc["role"]),
+        partner_id=doc.get("partnerId"),
+    )
+
+
+class UserConflict(ValueError):
+    pass
+
+
+class UserRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._users = db[USERS]
+        self._tokens = db[TOKENS]
+
+    async def user_for_token(self, token: str) -> User | None:
+        """The token's owner in one round trip ($lookup), or None for an unknown token."""
+        pipeline = [
+            {"$match": {"_id": token_hash(token)}},
+            {
+                "$lookup": {
+                    "from": USERS,
+                    "localField": "userId",
+                    "foreignField": "_id",
+                    "as": "user",
+                }
+            },
+            {"$unwind": "$user"},
+            {"$replaceWith": "$user"},
+        ]
+        docs = await (await self._tokens.aggregate(pipeline)).to_list()
+        return _user(docs[0]) if docs else None
+
+    async def ensure_user(
+        self, name: str, role: Role, partner_id: str | None, now: datetime
+    ) -> User:
+        """The user with this name, created if new. An existing user keeps its role:
+        a different one is refused rather than silently changed."""
+        doc = await self._users.find_one_and_update(
+            {"name": name},
+            {
+                "$setOnInsert": {
+                    "name": name,
+                    "role": role.value,
+                    "partnerId": partner_id,
+                    "createdAt": now,
+                }
+            },
+            upsert=True,
+            return_document=True,
+        )
+        user = _user(doc)
+        if user.role is not role or user.partner_id != partner_id:
+            raise UserConflict(
+                f"user {name!r} exists with role {user.role.value}"
+                + (f" and partner {user.partner_id}" if user.partner_id else "")
+            )
+        return user
+
+    async def issue_token(self, user: User, now: datetime) -> str:
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        await self._tokens.insert_one(
+            {"_id": token_hash(token), "userId": ObjectId(user.id), "createdAt": now}
+        )
+        return token

@@ -1,0 +1,303 @@
+"""GraphQL shape of customers and their lifecycle. Calls resolvers; never queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from domain import customers as domain
+from domain.customers import PROFILE_FIELDS
+from domain.lifecycle import LifecycleAction as DomainLifecycleAction
+from domain.lifecycle import LifecycleEvent as DomainLifecycleEvent
+from domain.lifecycle import LifecycleStage as DomainLifecycleStage
+from domain.lifecycle import allowed_actions, stage_timings
+from repositories.customers import CustomerFilter as RepositoryCustomerFilter
+from repositories.customers import CustomerOrderField as RepositoryOrderField
+from resolvers import customers as use_cases
+from resolvers.outcome import Outcome
+from schema.errors import UserError, user_errors
+from schema.pagination import Connection
+from schema.permissions import CanWriteCustomers
+from schema.scalars import Duration
+
+CustomerKind = strawberry.enum(domain.CustomerKind, name="CustomerKind")
+LifecycleStage = strawberry.enum(
+    DomainLifecycleStage, name="LifecycleStage", description="Where the relationship stands."
+)
+LifecycleAction = strawberry.enum(DomainLifecycleAction, name="LifecycleAction")
+
+
+@strawberry.type(description="Who did it, as they were named at the time.")
+class Actor:
+    id: strawberry.ID
+    name: str
+    role: str
+
+
+@strawberry.type(description="One lifecycle transition; the history is append-only.")
+class LifecycleEvent:
+    action: LifecycleAction
+    from_: LifecycleStage = strawberry.field(name="from")
+    to: LifecycleStage
+    at: datetime
+    actor: Actor
+    reason: str
+
+    @classmethod
+    def from_domain(cls, event: DomainLifecycleEvent) -> LifecycleEvent:
+        actor = event.actor
+        return cls(
+            action=event.action,
+            from_=event.from_stage,
+            to=event.to_stage,
+            at=event.at,
+            actor=Actor(id=strawberry.ID(actor.id), name=actor.name, role=actor.role),
+            reason=event.reason,
+        )
+
+
+@strawberry.type(description="Time spent in one stage, over all its visits.")
+class StageTiming:
+    stage: LifecycleStage
+    entered_at: datetime = strawberry.field(description="When the stage was first entered.")
+    exited_at: datetime | None = strawberry.field(
+        description="When the stage was last left; null only for the current stage."
+    )
+    total_time: Duration
+    total_seconds: float
+    visits: int
+    current: bool
+
+
+@strawberry.type
+class Customer(relay.Node):
+    id: relay.NodeID[str]
+    kind: CustomerKind
+    name: str
+    email: str | None
+    phone: str | None
+    birthday: date | None
+    tags: list[str]
+    source: str | None
+    lifecycle_stage: LifecycleStage
+    allowed_actions: list[LifecycleAction] = strawberry.field(
+        description="Lifecycle actions allowed from the current stage."
+    )
+    lifecycle_history: list[LifecycleEvent]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    _domain: strawberry.Private[domain.Customer]
+
+    @strawberry.field(description="Time in each stage, derived from the history.")
+    def stage_timings(self, info: strawberry.Info) -> list[StageTiming]:
+        c = self._domain
+        return [
+            StageTiming(
+                stage=t.stage,
+                entered_at=t.entered_at,
+                exited_at=t.exited_at,
+                total_time=t.total_time,
+                total_seconds=t.total_time.total_seconds(),
+                visits=t.visits,
+                current=t.current,
+            )
+            for t in stage_timings(c.created_at, c.lifecycle_history, info.context.clock())
+        ]
+
+    @classmethod
+    def from_domain(cls, c: domain.Customer) -> Customer:
+        return cls(
+            id=c.id,
+            kind=c.kind,
+            name=c.name,
+            email=c.email,
+            phone=c.phone,
+            birthday=c.birthday,
+            tags=c.tags,
+            source=c.source,
+            lifecycle_stage=c.lifecycle_stage,
+            allowed_actions=allowed_actions(c.lifecycle_stage),
+            lifecycle_history=[LifecycleEvent.from_domain(e) for e in c.lifecycle_history],
+            version=c.version,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            _domain=c,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Customer | None]:
+        found = await info.context.customer_by_id.load_many(list(node_ids))
+        return [cls.from_domain(c) if c else None for c in found]
+
+
+@strawberry.input
+class CustomerFilter:
+    lifecycle_stage: LifecycleStage | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Words that start the customer's name words or email."
+    )
+    tag: str | None = None
+
+
+@strawberry.enum
+class CustomerOrderField(Enum):
+    CREATED_AT = "CREATED_AT"
+    NAME = "NAME"
+
+
+@strawberry.enum
+class OrderDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.input
+class CustomerOrder:
+    field: CustomerOrderField = CustomerOrderField.CREATED_AT
+    direction: OrderDirection = OrderDirection.ASC
+
+
+@strawberry.input
+class CreateCustomerInput:
+    name: str
+    kind: CustomerKind = domain.CustomerKind.PERSON
+    email: str | None = None
+    phone: str | None = None
+    birthday: date | None = None
+    tags: list[str] | None = None
+    source: str | None = strawberry.field(default=None, description="Acquisition source/channel.")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Send the same key when retrying: the retry returns the first result.",
+    )
+
+
+@strawberry.input(description="Only the fields sent change; null clears an optional field.")
+class UpdateCustomerInput:
+    id: relay.GlobalID
+    expected_version: int
+    name: str | None = strawberry.UNSET
+    kind: CustomerKind | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    birthday: date | None = strawberry.UNSET
+    tags: list[str] | None = strawberry.UNSET
+    source: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class LifecycleTransitionInput:
+    customer_id: relay.GlobalID
+    expected_version: int
+    reason: str
+
+
+@strawberry.type
+class CustomerPayload:
+    customer: Customer | None
+    errors: list[UserError]
+
+    @classmethod
+    def of(cls, outcome: Outcome[domain.Customer]) -> CustomerPayload:
+        return cls(
+            customer=Customer.from_domain(outcome.value) if outcome.value else None,
+            errors=user_errors(outcome.problems),
+        )
+
+
+def _customer_id(gid: relay.GlobalID) -> str:
+    # A global id of another type names no customer: an id that cannot exist.
+    return gid.node_id if gid.type_name == Customer.__name__ else ""
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field
+    async def customer(self, info: strawberry.Info, id: relay.GlobalID) -> Customer | None:
+        found = await use_cases.customer_by_id(info.context, _customer_id(id))
+        return Customer.from_domain(found) if found else None
+
+    @strawberry.field
+    async def customers(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: CustomerFilter | None = None,
+        order_by: CustomerOrder | None = None,
+    ) -> Connection[Customer]:
+        where = filter or CustomerFilter()
+        order = order_by or CustomerOrder()
+        page = await use_cases.list_customers(
+            info.context,
+            RepositoryCustomerFilter(
+                lifecycle_stage=where.lifecycle_stage, search=where.search, tag=where.tag
+            ),
+            RepositoryOrderField[order.field.name],
+            order.direction is OrderDirection.DESC,
+            first,
+            after,
+        )
+        return Connection.of(page, Customer.from_domain)
+
+
+def _profile_of(data: Any) -> dict[str, Any]:
+    return {
+        name: getattr(data, name)
+        for name in PROFILE_FIELDS
+        if getattr(data, name) is not strawberry.UNSET
+    }
+
+
+def _lifecycle_mutation(action: DomainLifecycleAction, description: str) -> Any:
+    async def resolve(info: strawberry.Info, input: LifecycleTransitionInput) -> CustomerPayload:
+        outcome = await use_cases.change_lifecycle_stage(
+            info.context,
+            _customer_id(input.customer_id),
+            input.expected_version,
+            action,
+            input.reason,
+        )
+        return CustomerPayload.of(outcome)
+
+    return strawberry.mutation(
+        resolver=resolve, description=description, permission_classes=[CanWriteCustomers]
+    )
+
+
+@strawberry.type
+class CustomerMutations:
+    @strawberry.mutation(permission_classes=[CanWriteCustomers])
+    async def create_customer(
+        self, info: strawberry.Info, input: CreateCustomerInput
+    ) -> CustomerPayload:
+        outcome = await use_cases.create_customer(
+            info.context, _profile_of(input), input.idempotency_key
+        )
+        return CustomerPayload.of(outcome)
+
+    @strawberry.mutation(permission_classes=[CanWriteCustomers])
+    async def update_customer(
+        self, info: strawberry.Info, input: UpdateCustomerInput
+    ) -> CustomerPayload:
+        outcome = await use_cases.update_customer(
+            info.context, _customer_id(input.id), input.expected_version, _profile_of(input)
+        )
+        return CustomerPayload.of(outcome)
+
+    A = DomainLifecycleAction
+    acquire_customer = _lifecycle_mutation(A.ACQUIRE, "PROSPECT → ACQUIRED: first transaction.")
+    activate_customer = _lifecycle_mutation(A.ACTIVATE, "ACQUIRED → ACTIVE: came back.")
+    retain_customer = _lifecycle_mutation(A.RETAIN, "ACTIVE or AT_RISK → RETAINED.")
+    flag_customer_at_risk = _lifecycle_mutation(A.FLAG_AT_RISK, "ACTIVE or RETAINED → AT_RISK.")
+    lapse_customer = _lifecycle_mutation(A.LAPSE, "ACQUIRED, ACTIVE, RETAINED or AT_RISK → LAPSED.")
+    win_back_customer = _lifecycle_mutation(A.WIN_BACK, "LAPSED → ACTIVE.")
+    del A

@@ -1,0 +1,100 @@
+"""The Starlette application: GraphQL, health, and the process's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from asgi_correlation_id import CorrelationIdMiddleware
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from domain.users import Role
+from migrations import is_current, migrate
+from repositories.customers import CustomerRepository
+from repositories.users import UserRepository
+from resolvers.demo_data import seed_demo_data
+from resolvers.users import issue_token
+from schema import build_schema
+from server.clock import Clock, system_clock
+from server.database import Database, open_database
+from server.graphql_view import RapportGraphQL
+from server.runtime import Runtime
+from server.settings import Settings
+
+log = structlog.get_logger("rapport")
+
+DEMO_ADMIN = "demo-admin"
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+    if runtime is None or not await runtime.database.answers():
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
+    if not await is_current(runtime.db):
+        return JSONResponse({"status": "migrations pending"}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def _announce(settings: Settings, runtime: Runtime) -> None:
+    url = f"http://{settings.host}:{settings.port}/graphql"
+    log.info("Rapport is serving GraphQL", url=url)
+    if settings.is_development:
+        token = await issue_token(
+            UserRepository(runtime.db), DEMO_ADMIN, Role.ADMIN, None, runtime.clock()
+        )
+        log.info(
+            "demo admin token (paste into GraphiQL's headers)",
+            header=f'{{"Authorization": "Bearer {token}"}}',
+        )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    clock: Clock = system_clock,
+    seed_if_empty: bool = False,
+) -> Starlette:
+    """The service. Given a `database`, the caller owns it (tests); otherwise the lifespan
+    opens the configured one (starting the embedded server if needed) and closes it."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if database is not None:
+            yield
+            return
+        async with open_database(settings) as opened:
+            runtime = Runtime(database=opened, clock=clock)
+            await migrate(opened.db, clock())
+            if seed_if_empty and await CustomerRepository(opened.db).count() == 0:
+                await seed_demo_data(opened.db, clock())
+            app.state.runtime = runtime
+            await _announce(settings, runtime)
+            yield
+            log.info("shutting down")
+
+    graphql = RapportGraphQL(
+        build_schema(settings.max_query_depth),
+        graphql_ide="graphiql" if settings.is_development else None,
+    )
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[Middleware(CorrelationIdMiddleware, header_name="X-Request-ID")],
+        lifespan=lifespan,
+    )
+    if database is not None:
+        app.state.runtime = Runtime(database=database, clock=clock)
+    return app

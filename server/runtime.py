@@ -1,0 +1,20 @@
+"""What lives as long as the process: the database connection and the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from server.clock import Clock
+from server.database import Database
+
+
+@dataclass(frozen=True)
+class Runtime:
+    database: Database
+    clock: Clock
+
+    @property
+    def db(self) -> AsyncDatabase:
+        return self.database.db

@@ -1,0 +1,47 @@
+"""The one settings object: environment variables prefixed RAPPORT_, or a .env file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAPPORT_", env_file=".env", extra="ignore")
+
+    mongodb_uri: str | None = Field(
+        default=None,
+        description="MongoDB replica set or Atlas URI; unset starts the embedded database.",
+    )
+    mongodb_db: str = Field(default="rapport", description="Database name.")
+    data_dir: Path = Field(
+        default=Path(".data/db"), description="Where the embedded database keeps its files."
+    )
+    host: str = Field(default="127.0.0.1", description="Address the HTTP server binds.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the HTTP server binds.")
+    env: Literal["development", "production"] = Field(
+        default="development",
+        description="development serves GraphiQL and logs for humans; production logs JSON.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Log level."
+    )
+    max_query_depth: int = Field(
+        default=10, ge=1, description="Queries nested deeper than this are refused."
+    )
+    embedded_start_timeout_s: float = Field(
+        default=30.0, gt=0, description="How long to wait for the embedded database to answer."
+    )
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == "development"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
