@@ -36,13 +36,15 @@ def _settings() -> Settings:
     return settings
 
 
-def _with_database(work: Callable[[AsyncDatabase], Awaitable[T]]) -> T:
-    """Run `work` on the migrated database (the running embedded server is reused)."""
+def _with_database(work: Callable[[AsyncDatabase], Awaitable[T]], *, migrated: bool = True) -> T:
+    """Run `work` on the database, migrated first unless told otherwise (a running
+    embedded server is reused, not started twice)."""
     settings = _settings()
 
     async def run() -> T:
         async with open_database(settings) as database:
-            await apply_migrations(database.db, system_clock())
+            if migrated:
+                await apply_migrations(database.db, system_clock())
             return await work(database.db)
 
     return asyncio.run(run())
@@ -73,7 +75,7 @@ def serve(
 @cli.command()
 def migrate() -> None:
     """Apply pending database migrations (idempotent)."""
-    applied = _with_database(lambda db: apply_migrations(db, system_clock()))
+    applied = _with_database(lambda db: apply_migrations(db, system_clock()), migrated=False)
     typer.echo(f"applied migrations: {applied}" if applied else "migrations are up to date")
 
 
@@ -88,9 +90,7 @@ def seed() -> None:
 def create_token(
     role: Annotated[Role, typer.Option(help="The user's role (for a new user).")],
     name: Annotated[str, typer.Option(help="The user's name; the user is created if new.")],
-    partner_id: Annotated[
-        str | None, typer.Option(help="Partner organisation (for PARTNER users).")
-    ] = None,
+    partner_id: Annotated[str | None, typer.Option(help="Partner organisation (for PARTNER users).")] = None,
 ) -> None:
     """Create an API token for a user and print it (last line). It is shown only once."""
     try:

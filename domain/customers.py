@@ -61,9 +61,7 @@ def _text(value: Any, name: str, limit: int, problems: list[Problem], *, require
             problems.append(Problem(ValidationFailed.code, f"{name} must not be empty", name))
         return None
     if len(text) > limit:
-        problems.append(
-            Problem(ValidationFailed.code, f"{name} is longer than {limit} characters", name)
-        )
+        problems.append(Problem(ValidationFailed.code, f"{name} is longer than {limit} characters", name))
     return text
 
 

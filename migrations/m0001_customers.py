@@ -63,12 +63,8 @@ SCHEMA = {
 INDEXES = [
     IndexModel([("createdAt", ASC), ("_id", ASC)], name="customers_created"),
     IndexModel([("nameSort", ASC), ("_id", ASC)], name="customers_name"),
-    IndexModel(
-        [("lifecycleStage", ASC), ("createdAt", ASC), ("_id", ASC)], name="customers_stage_created"
-    ),
-    IndexModel(
-        [("lifecycleStage", ASC), ("nameSort", ASC), ("_id", ASC)], name="customers_stage_name"
-    ),
+    IndexModel([("lifecycleStage", ASC), ("createdAt", ASC), ("_id", ASC)], name="customers_stage_created"),
+    IndexModel([("lifecycleStage", ASC), ("nameSort", ASC), ("_id", ASC)], name="customers_stage_name"),
     IndexModel([("tags", ASC), ("createdAt", ASC), ("_id", ASC)], name="customers_tag_created"),
     IndexModel([("searchTerms", ASC)], name="customers_search_terms"),
     IndexModel(

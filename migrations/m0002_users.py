@@ -29,8 +29,6 @@ TOKENS = {
 
 async def apply(db: AsyncDatabase) -> None:
     await ensure_collection(db, "users", USERS)
-    await db["users"].create_indexes(
-        [IndexModel([("name", ASC)], name="users_name_unique", unique=True)]
-    )
+    await db["users"].create_indexes([IndexModel([("name", ASC)], name="users_name_unique", unique=True)])
     await ensure_collection(db, "api_tokens", TOKENS)
     await db["api_tokens"].create_indexes([IndexModel([("userId", ASC)], name="api_tokens_user")])

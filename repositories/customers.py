@@ -53,7 +53,7 @@ def fold(text: str) -> str:
 def _search_terms(name: str, email: str | None) -> list[str]:
     terms = fold(name).split()
     if email:
-        terms.append(email.casefold())
+        terms.append(fold(email))
     return sorted(set(terms))
 
 
@@ -164,10 +164,7 @@ class CustomerRepository:
     async def by_ids(self, ids: Sequence[str]) -> list[Customer | None]:
         """Customers in the order of `ids` (None where missing): one query for all."""
         oids = [oid for oid in map(to_object_id, ids) if oid is not None]
-        found = {
-            str(d["_id"]): to_customer(d)
-            async for d in self._customers.find({"_id": {"$in": oids}})
-        }
+        found = {str(d["_id"]): to_customer(d) async for d in self._customers.find({"_id": {"$in": oids}})}
         return [found.get(i) for i in ids]
 
     async def get(self, customer_id: str) -> Customer:
@@ -198,9 +195,7 @@ class CustomerRepository:
         """Insert prepared documents, skipping ones already there (for idempotent seeding)."""
         existing = {
             d["_id"]
-            async for d in self._customers.find(
-                {"_id": {"$in": [d["_id"] for d in docs]}}, {"_id": 1}
-            )
+            async for d in self._customers.find({"_id": {"$in": [d["_id"] for d in docs]}}, {"_id": 1})
         }
         fresh = [d for d in docs if d["_id"] not in existing]
         if fresh:

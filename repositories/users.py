@@ -58,9 +58,7 @@ class UserRepository:
         docs = await (await self._tokens.aggregate(pipeline)).to_list()
         return _user(docs[0]) if docs else None
 
-    async def ensure_user(
-        self, name: str, role: Role, partner_id: str | None, now: datetime
-    ) -> User:
+    async def ensure_user(self, name: str, role: Role, partner_id: str | None, now: datetime) -> User:
         """The user with this name, created if new. An existing user keeps its role:
         a different one is refused rather than silently changed."""
         doc = await self._users.find_one_and_update(

@@ -156,9 +156,7 @@ def demo_documents(now: datetime, count: int = DEMO_CUSTOMERS) -> list[dict]:
         history = _history(rng, created, now)
         stage = history[-1].to_stage if history else LifecycleStage.PROSPECT
         docs.append(
-            new_customer_document(
-                profile, created, stage=stage, history=history, object_id=_seed_id(n)
-            )
+            new_customer_document(profile, created, stage=stage, history=history, object_id=_seed_id(n))
         )
         docs[-1]["updatedAt"] = history[-1].at if history else created
         docs[-1]["version"] = 1 + len(history)

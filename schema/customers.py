@@ -251,9 +251,7 @@ class CustomerQueries:
 
 def _profile_of(data: Any) -> dict[str, Any]:
     return {
-        name: getattr(data, name)
-        for name in PROFILE_FIELDS
-        if getattr(data, name) is not strawberry.UNSET
+        name: getattr(data, name) for name in PROFILE_FIELDS if getattr(data, name) is not strawberry.UNSET
     }
 
 
@@ -276,18 +274,12 @@ def _lifecycle_mutation(action: DomainLifecycleAction, description: str) -> Any:
 @strawberry.type
 class CustomerMutations:
     @strawberry.mutation(permission_classes=[CanWriteCustomers])
-    async def create_customer(
-        self, info: strawberry.Info, input: CreateCustomerInput
-    ) -> CustomerPayload:
-        outcome = await use_cases.create_customer(
-            info.context, _profile_of(input), input.idempotency_key
-        )
+    async def create_customer(self, info: strawberry.Info, input: CreateCustomerInput) -> CustomerPayload:
+        outcome = await use_cases.create_customer(info.context, _profile_of(input), input.idempotency_key)
         return CustomerPayload.of(outcome)
 
     @strawberry.mutation(permission_classes=[CanWriteCustomers])
-    async def update_customer(
-        self, info: strawberry.Info, input: UpdateCustomerInput
-    ) -> CustomerPayload:
+    async def update_customer(self, info: strawberry.Info, input: UpdateCustomerInput) -> CustomerPayload:
         outcome = await use_cases.update_customer(
             info.context, _customer_id(input.id), input.expected_version, _profile_of(input)
         )

@@ -9,9 +9,7 @@ import strawberry
 from domain.errors import ErrorCode as DomainErrorCode
 from domain.errors import Problem
 
-ErrorCode = strawberry.enum(
-    DomainErrorCode, name="ErrorCode", description="Why a mutation refused."
-)
+ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a mutation refused.")
 
 
 @strawberry.type(description="An expected failure: the request was understood and refused.")

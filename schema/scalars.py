@@ -27,9 +27,14 @@ def _output_only(value: object) -> timedelta:
     raise ValueError("Duration is only returned, never accepted")
 
 
-Duration = strawberry.scalar(
-    NewType("Duration", timedelta),
-    serialize=iso_duration,
-    parse_value=_output_only,
-    description="An ISO 8601 duration in days and time, e.g. P3DT4H30M.",
-)
+Duration = NewType("Duration", timedelta)
+
+#: For StrawberryConfig.scalar_map: how each custom scalar crosses the wire.
+SCALARS = {
+    Duration: strawberry.scalar(
+        name="Duration",
+        serialize=iso_duration,
+        parse_value=_output_only,
+        description="An ISO 8601 duration in days and time, e.g. P3DT4H30M.",
+    )
+}

@@ -19,9 +19,7 @@ class User:
 
     @classmethod
     def from_domain(cls, user: DomainUser) -> User:
-        return cls(
-            id=strawberry.ID(user.id), name=user.name, role=user.role, partner_id=user.partner_id
-        )
+        return cls(id=strawberry.ID(user.id), name=user.name, role=user.role, partner_id=user.partner_id)
 
 
 @strawberry.type

@@ -48,9 +48,7 @@ async def _announce(settings: Settings, runtime: Runtime) -> None:
     url = f"http://{settings.host}:{settings.port}/graphql"
     log.info("Rapport is serving GraphQL", url=url)
     if settings.is_development:
-        token = await issue_token(
-            UserRepository(runtime.db), DEMO_ADMIN, Role.ADMIN, None, runtime.clock()
-        )
+        token = await issue_token(UserRepository(runtime.db), DEMO_ADMIN, Role.ADMIN, None, runtime.clock())
         log.info(
             "demo admin token (paste into GraphiQL's headers)",
             header=f'{{"Authorization": "Bearer {token}"}}',
@@ -85,6 +83,7 @@ def create_app(
     graphql = RapportGraphQL(
         build_schema(settings.max_query_depth),
         graphql_ide="graphiql" if settings.is_development else None,
+        report_db_commands=settings.is_development,
     )
     app = Starlette(
         routes=[

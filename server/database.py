@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from server.embedded_db import EmbeddedDatabase
@@ -28,9 +29,49 @@ class Database:
             return False
 
 
+@dataclass
+class CommandCount:
+    commands: int = 0
+
+
+_current_count: ContextVar[CommandCount | None] = ContextVar("db_command_count", default=None)
+
+
+class CommandCounter(monitoring.CommandListener):
+    """Counts the commands a request sends (what a query costs, in round trips).
+
+    The count object rides in a context variable, so commands sent from DataLoader
+    batches (scheduled from the request's context) land on the same request.
+    """
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if (count := _current_count.get()) is not None:
+            count.commands += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@contextmanager
+def counting_commands() -> Iterator[CommandCount]:
+    count = CommandCount()
+    token = _current_count.set(count)
+    try:
+        yield count
+    finally:
+        _current_count.reset(token)
+
+
 def connect(uri: str, db_name: str) -> tuple[AsyncMongoClient, AsyncDatabase]:
     client: AsyncMongoClient = AsyncMongoClient(
-        uri, tz_aware=True, appname="rapport", serverSelectionTimeoutMS=10_000
+        uri,
+        tz_aware=True,
+        appname="rapport",
+        serverSelectionTimeoutMS=10_000,
+        event_listeners=[CommandCounter()],
     )
     return client, client[db_name]
 

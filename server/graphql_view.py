@@ -10,10 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from repositories.users import UserRepository
 from resolvers.context import Context
 from server.auth import authenticate
+from server.database import counting_commands
 from server.runtime import Runtime
 
 
@@ -28,7 +31,16 @@ def _unauthenticated(message: str) -> Response:
 
 
 class RapportGraphQL(GraphQL):
+    def __init__(self, *args: Any, report_db_commands: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.report_db_commands = report_db_commands
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with counting_commands() as count:
+            scope.setdefault("state", {})["db_commands"] = count
+            await self._handle(scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
             if not self._wants_ide(request):
@@ -37,7 +49,7 @@ class RapportGraphQL(GraphQL):
                 if viewer is None:
                     await _unauthenticated("a valid bearer token is required")(scope, receive, send)
                     return
-                scope.setdefault("state", {})["viewer"] = viewer
+                scope["state"]["viewer"] = viewer
         await super().__call__(scope, receive, send)
 
     def _wants_ide(self, request: Request) -> bool:
@@ -49,14 +61,25 @@ class RapportGraphQL(GraphQL):
             and "query" not in request.query_params
         )
 
-    async def get_context(self, request: Any, response: Any) -> Context:
+    async def get_context(self, request: Any, response: Any) -> Context | None:
+        viewer = getattr(request.state, "viewer", None)
+        if viewer is None:
+            return None  # only the GraphiQL page itself, which executes nothing
         runtime: Runtime = request.app.state.runtime
         return Context(
-            viewer=request.state.viewer,
+            viewer=viewer,
             request_id=correlation_id.get() or "",
             clock=runtime.clock,
             db=runtime.db,
         )
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if self.report_db_commands:
+            # What the query cost, for frontend teams (development only).
+            count = request.state.db_commands
+            response.setdefault("extensions", {})["db"] = {"commands": count.commands}
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -27,12 +27,8 @@ class Settings(BaseSettings):
         default="development",
         description="development serves GraphiQL and logs for humans; production logs JSON.",
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        default="INFO", description="Log level."
-    )
-    max_query_depth: int = Field(
-        default=10, ge=1, description="Queries nested deeper than this are refused."
-    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
+    max_query_depth: int = Field(default=10, ge=1, description="Queries nested deeper than this are refused.")
     embedded_start_timeout_s: float = Field(
         default=30.0, gt=0, description="How long to wait for the embedded database to answer."
     )

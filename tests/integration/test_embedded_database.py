@@ -1,0 +1,113 @@
+"""The embedded server as an operator meets it: durable, shared, never orphaned."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from domain.users import Role
+from migrations import migrate
+from server.app import create_app
+from server.clock import FixedClock
+from server.database import Database, connect
+from server.embedded_db import EmbeddedDatabase
+from server.settings import Settings
+from tests.api.queries import CREATE_CUSTOMER, CUSTOMER
+from tests.conftest import T0, GraphQLClient, _caller
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("RAPPORT_TEST_MONGODB_URI")), reason="tests the embedded server itself"
+)
+
+
+async def _serve(uri: str):
+    client, db = connect(uri, "rapport")
+    clock = FixedClock(T0)
+    await migrate(db, clock())
+    app = create_app(Settings(_env_file=None), database=Database(client=client, db=db), clock=clock)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    return client, db, clock, http
+
+
+def _wait_for_exit(pid: int, within_s: float) -> bool:
+    """Poll (bounded) until the process is gone: waiting on another process, not on time."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+async def test_customers_survive_a_restart_of_the_embedded_server(tmp_path: Path) -> None:
+    server = EmbeddedDatabase.start(tmp_path / "db")
+    try:
+        client, db, clock, http = await _serve(server.uri)
+        agent = await _caller(http, db, Role.CX_AGENT, clock())
+        created = await agent.execute(CREATE_CUSTOMER, {"input": {"name": "Mei Chen", "tags": ["vip"]}})
+        customer_id = created["createCustomer"]["customer"]["id"]
+        token = agent.token
+        await http.aclose()
+        await client.close()
+    finally:
+        server.stop()
+
+    restarted = EmbeddedDatabase.start(tmp_path / "db")
+    try:
+        client, db, clock, http = await _serve(restarted.uri)
+        stored = (await GraphQLClient(http, token).execute(CUSTOMER, {"id": customer_id}))["customer"]
+        assert (stored["name"], stored["tags"], stored["version"]) == ("Mei Chen", ["vip"], 1)
+        await http.aclose()
+        await client.close()
+    finally:
+        restarted.stop()
+
+
+def test_a_second_process_reuses_the_running_server(tmp_path: Path) -> None:
+    server = EmbeddedDatabase.start(tmp_path / "db")
+    try:
+        shared = EmbeddedDatabase.reuse_or_start(tmp_path / "db")
+        assert shared.uri == server.uri
+        assert not shared.owned
+        shared.stop()  # stopping a shared handle leaves the owner's server running
+        assert EmbeddedDatabase.running_in((tmp_path / "db").resolve()) is not None
+    finally:
+        server.stop()
+    assert EmbeddedDatabase.running_in((tmp_path / "db").resolve()) is None
+
+
+LAUNCHER = """
+import sys
+from pathlib import Path
+from server.embedded_db import EmbeddedDatabase
+db = EmbeddedDatabase.start(Path(sys.argv[1]))
+print("PID", db.process.pid, flush=True)
+sys.stdin.read()  # wait to be killed
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="parent-death signal is Linux-only")
+def test_the_server_dies_with_a_killed_service(tmp_path: Path) -> None:
+    service = subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER, str(tmp_path / "db")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+        text=True,
+    )
+    line = ""
+    while not line.startswith("PID "):
+        line = service.stdout.readline()
+        assert line, "the launcher exited before starting the server"
+    child_pid = int(line.split()[1])
+    assert not _wait_for_exit(child_pid, 0.1)  # it is running
+    service.send_signal(signal.SIGKILL)  # a crash: no cleanup code runs
+    service.wait()
+    assert _wait_for_exit(child_pid, 20), "embedded database outlived the killed service"
