@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+from datetime import timedelta
 
 from tests.api.queries import CREATE_CUSTOMER, CUSTOMER, CUSTOMERS, UPDATE_CUSTOMER
 from tests.conftest import T0
@@ -94,7 +95,6 @@ async def test_retried_create_with_the_same_key_creates_once(agent) -> None:
 
 async def test_update_changes_only_the_fields_sent(agent, clock) -> None:
     customer = await _create(agent, name="Mei Chen", email="mei@example.com", phone="+86 138 0000 1111")
-    from datetime import timedelta
 
     clock.advance(timedelta(hours=2))
     payload = (

@@ -1,6 +1,6 @@
 """Cursors: opaque to clients, stable, and refused when forged."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import ObjectId
@@ -46,7 +46,6 @@ def test_page_size_is_bounded(first: int) -> None:
 
 
 def test_duration_is_days_and_time() -> None:
-    from datetime import timedelta
 
     assert iso_duration(timedelta(days=518, hours=6, seconds=2.5)) == "P518DT6H2.5S"
     assert iso_duration(timedelta(minutes=90)) == "PT1H30M"
