@@ -6,7 +6,21 @@ CUSTOMER_FIELDS = """
   lifecycleHistory { action from to at reason actor { id name role } }
 """
 
-CREATE_CUSTOMER = f"""
+
+def _customer_mutation(field: str, input_type: str) -> str:
+    return f"""
+mutation($input: {input_type}!) {{
+  {field}(input: $input) {{
+    customer {{ {CUSTOMER_FIELDS} }}
+    errors {{ code message field }}
+  }}
+}}"""
+
+
+CREATE_CUSTOMER = _customer_mutation("createCustomer", "CreateCustomerInput")
+UPDATE_CUSTOMER = _customer_mutation("updateCustomer", "UpdateCustomerInput")
+
+CUSTOMER = f"""
 mutation($input: CreateCustomerInput!) {{
   createCustomer(input: $input) {{
     customer {{ {CUSTOMER_FIELDS} }}
