@@ -82,7 +82,7 @@ def migrate() -> None:
 @cli.command()
 def seed() -> None:
     """Load the demo data set (idempotent: a second run adds nothing)."""
-    added = _with_database(lambda db: seed_demo_data(db, system_clock()))
+    added = _with_database(lambda db: seed_demo_data(db, system_clock(), get_settings().visit_cadence))
     typer.echo(f"demo customers added: {added}")
 
 

@@ -81,18 +81,9 @@ def check_profile(changes: Mapping[str, Any], today: date, *, creating: bool) ->
             problems.append(Problem(code, "kind is required", "kind"))
         clean["kind"] = changes["kind"]
     if "email" in changes:
-        email = _text(changes["email"], "email", EMAIL_MAX, problems, required=False)
-        if email is not None:
-            try:
-                email = validate_email(email, check_deliverability=False).normalized
-            except EmailNotValidError as exc:
-                problems.append(Problem(code, f"email is not valid: {exc}", "email"))
-        clean["email"] = email
+        clean["email"] = check_email(changes["email"], "email", problems)
     if "phone" in changes:
-        phone = _text(changes["phone"], "phone", PHONE_MAX, problems, required=False)
-        if phone is not None and not _PHONE.match(phone):
-            problems.append(Problem(code, "phone must be digits, spaces, +-(). only", "phone"))
-        clean["phone"] = phone
+        clean["phone"] = check_phone(changes["phone"], "phone", problems)
     if "birthday" in changes:
         birthday = changes["birthday"]
         if birthday is not None and birthday > today:
@@ -106,6 +97,24 @@ def check_profile(changes: Mapping[str, Any], today: date, *, creating: bool) ->
     if problems:
         raise ValidationFailed(problems)
     return clean
+
+
+def check_email(value: str | None, field: str, problems: list[Problem]) -> str | None:
+    email = _text(value, field, EMAIL_MAX, problems, required=False)
+    if email is None:
+        return None
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        problems.append(Problem(ValidationFailed.code, f"{field} is not valid: {exc}", field))
+        return email
+
+
+def check_phone(value: str | None, field: str, problems: list[Problem]) -> str | None:
+    phone = _text(value, field, PHONE_MAX, problems, required=False)
+    if phone is not None and not _PHONE.match(phone):
+        problems.append(Problem(ValidationFailed.code, f"{field} must be digits, spaces, +-(). only", field))
+    return phone
 
 
 def _check_tags(tags: list[str], problems: list[Problem]) -> list[str]:

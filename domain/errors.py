@@ -70,3 +70,8 @@ class Duplicate(DomainError):
 class BadArgument(ValueError):
     """A malformed argument (a cursor we never issued, a page size out of range): the
     request itself is wrong, so it is a GraphQL error (BAD_USER_INPUT), not a payload one."""
+
+
+class Forbidden(Exception):
+    """The caller may not do this to this object (need-to-know): a GraphQL error with
+    code FORBIDDEN, like a refused field permission."""

@@ -13,12 +13,12 @@ from types import ModuleType
 import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
-from migrations import m0001_customers, m0002_users
+from migrations import m0001_customers, m0002_users, m0003_key_accounts
 
 log = structlog.get_logger(__name__)
 
 RECORDS = "_migrations"
-MIGRATIONS: tuple[ModuleType, ...] = (m0001_customers, m0002_users)
+MIGRATIONS: tuple[ModuleType, ...] = (m0001_customers, m0002_users, m0003_key_accounts)
 
 
 async def applied_versions(db: AsyncDatabase) -> set[int]:

@@ -6,17 +6,16 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from domain.customers import Customer, CustomerKind
-from domain.errors import Duplicate, NotFound, VersionConflict
+from domain.errors import Duplicate, NotFound
 from domain.lifecycle import (
     INITIAL_STAGE,
     Actor,
@@ -24,6 +23,7 @@ from domain.lifecycle import (
     LifecycleEvent,
     LifecycleStage,
 )
+from repositories.documents import day, day_of, find_all, insert_missing, object_ids, update_at_version
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, find_page
 
@@ -57,11 +57,6 @@ def _search_terms(name: str, email: str | None) -> list[str]:
     return sorted(set(terms))
 
 
-def _day(value: date | None) -> datetime | None:
-    # BSON has no date type: a birthday is stored as midnight UTC of that day.
-    return None if value is None else datetime.combine(value, time(), tzinfo=UTC)
-
-
 def _event_document(event: LifecycleEvent) -> dict[str, Any]:
     return {
         "action": event.action.value,
@@ -86,14 +81,13 @@ def _event(doc: Mapping[str, Any]) -> LifecycleEvent:
 
 
 def to_customer(doc: Mapping[str, Any]) -> Customer:
-    birthday = doc.get("birthday")
     return Customer(
         id=str(doc["_id"]),
         kind=CustomerKind(doc["kind"]),
         name=doc["name"],
         email=doc.get("email"),
         phone=doc.get("phone"),
-        birthday=birthday.date() if birthday else None,
+        birthday=day_of(doc.get("birthday")),
         tags=list(doc.get("tags", [])),
         source=doc.get("source"),
         lifecycle_stage=LifecycleStage(doc["lifecycleStage"]),
@@ -112,7 +106,7 @@ def _profile_set(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
         if name == "kind":
             value = value.value
         elif name == "birthday":
-            value = _day(value)
+            value = day(value)
         if value is None:
             to_unset[name] = ""
         else:
@@ -163,8 +157,10 @@ class CustomerRepository:
 
     async def by_ids(self, ids: Sequence[str]) -> list[Customer | None]:
         """Customers in the order of `ids` (None where missing): one query for all."""
-        oids = [oid for oid in map(to_object_id, ids) if oid is not None]
-        found = {str(d["_id"]): to_customer(d) async for d in self._customers.find({"_id": {"$in": oids}})}
+        found = {
+            str(d["_id"]): to_customer(d)
+            for d in await find_all(self._customers, {"_id": {"$in": object_ids(ids)}})
+        }
         return [found.get(i) for i in ids]
 
     async def get(self, customer_id: str) -> Customer:
@@ -193,14 +189,7 @@ class CustomerRepository:
 
     async def insert_many(self, docs: list[dict[str, Any]]) -> int:
         """Insert prepared documents, skipping ones already there (for idempotent seeding)."""
-        existing = {
-            d["_id"]
-            async for d in self._customers.find({"_id": {"$in": [d["_id"] for d in docs]}}, {"_id": 1})
-        }
-        fresh = [d for d in docs if d["_id"] not in existing]
-        if fresh:
-            await self._customers.insert_many(fresh, ordered=False)
-        return len(fresh)
+        return await insert_missing(self._customers, docs)
 
     async def update_profile(
         self, customer: Customer, expected_version: int, changes: Mapping[str, Any], now: datetime
@@ -234,22 +223,16 @@ class CustomerRepository:
     async def _guarded_update(
         self, customer_id: str, expected_version: int, guard: dict[str, Any], update: dict[str, Any]
     ) -> Customer:
-        oid = to_object_id(customer_id)
-        doc = await self._customers.find_one_and_update(
-            {"_id": oid, "version": expected_version, **guard},
+        doc = await update_at_version(
+            self._customers,
+            to_object_id(customer_id),
+            expected_version,
             update,
-            return_document=ReturnDocument.AFTER,
+            noun="customer",
+            id_field="customerId",
+            guard=guard,
         )
-        if doc is not None:
-            return to_customer(doc)
-        current = await self._customers.find_one({"_id": oid}, {"version": 1})
-        if current is None:
-            raise NotFound("no customer with this id", "customerId")
-        raise VersionConflict(
-            f"the customer is at version {current['version']}, not {expected_version}; "
-            "reload it and try again",
-            "expectedVersion",
-        )
+        return to_customer(doc)
 
     async def page(
         self,

@@ -17,6 +17,7 @@ from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 
 from domain.errors import BadArgument
+from repositories.documents import aggregate_all
 
 T = TypeVar("T")
 
@@ -100,3 +101,63 @@ async def find_page(
         has_previous_page=after is not None,
         count_total=lambda: collection.count_documents(query),
     )
+
+
+async def find_child_pages(
+    collection: Any,
+    parent_field: str,
+    parent_ids: list[ObjectId],
+    key: SortKey,
+    first: int | None,
+    after: str | None,
+    to_item: Callable[[Mapping[str, Any]], T],
+) -> dict[str, Page[T]]:
+    """The same page of children for many parents in one aggregate: children are ranked
+    within their parent and at most first+1 kept per parent. Totals are not counted
+    here (see count_children): a page's count_total is set by whoever asks for it."""
+    size = check_page_size(first)
+    match: dict[str, Any] = {parent_field: {"$in": parent_ids}}
+    if after:
+        match = {"$and": [match, after_filter(after, key)]}
+    direction = -1 if key.descending else 1
+    order = {key.field: direction, "_id": direction}
+    pipeline = [
+        {"$match": match},
+        {
+            "$setWindowFields": {
+                "partitionBy": f"${parent_field}",
+                "sortBy": order,
+                "output": {"_rank": {"$documentNumber": {}}},
+            }
+        },
+        {"$match": {"_rank": {"$lte": size + 1}}},
+        {"$sort": {parent_field: 1, **order}},
+    ]
+    grouped: dict[str, list[Mapping[str, Any]]] = {str(p): [] for p in parent_ids}
+    for doc in await aggregate_all(collection, pipeline):
+        grouped[str(doc[parent_field])].append(doc)
+    return {
+        parent: Page(
+            items=[(encode_cursor(d, key), to_item(d)) for d in docs[:size]],
+            has_next_page=len(docs) > size,
+            has_previous_page=after is not None,
+            count_total=_not_counted,
+        )
+        for parent, docs in grouped.items()
+    }
+
+
+async def _not_counted() -> int:
+    raise RuntimeError("count_total of a child page must be supplied by its loader")
+
+
+async def count_children(collection: Any, parent_field: str, parent_ids: list[ObjectId]) -> dict[str, int]:
+    """How many children each parent has, in one aggregate."""
+    pipeline = [
+        {"$match": {parent_field: {"$in": parent_ids}}},
+        {"$group": {"_id": f"${parent_field}", "n": {"$sum": 1}}},
+    ]
+    counts = {str(p): 0 for p in parent_ids}
+    for doc in await aggregate_all(collection, pipeline):
+        counts[str(doc["_id"])] = doc["n"]
+    return counts

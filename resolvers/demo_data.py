@@ -7,12 +7,27 @@ Histories are random walks through the real state machine, so they are always va
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.customers import CustomerKind, check_profile
+from domain.key_accounts import (
+    Category,
+    CompanyProfile,
+    DecisionRole,
+    FollowUp,
+    Grade,
+    Relationship,
+    ServiceContract,
+    VisitCadence,
+    VisitFindings,
+    VisitLog,
+    next_visit_due,
+)
 from domain.lifecycle import (
     INITIAL_STAGE,
     Actor,
@@ -22,7 +37,16 @@ from domain.lifecycle import (
     allowed_actions,
     transition,
 )
+from domain.money import Money
+from domain.users import Role
+from repositories.contacts import ContactRepository, new_contact_document, relationship_document
+from repositories.contracts import ContractRepository
 from repositories.customers import CustomerRepository, new_customer_document
+from repositories.documents import money_document
+from repositories.key_accounts import KeyAccountRepository, new_key_account_document
+from repositories.records import RecordRepository
+from repositories.users import UserRepository
+from repositories.visits import VisitRepository
 
 DEMO_CUSTOMERS = 300
 
@@ -163,6 +187,179 @@ def demo_documents(now: datetime, count: int = DEMO_CUSTOMERS) -> list[dict]:
     return docs
 
 
-async def seed_demo_data(db: AsyncDatabase, now: datetime) -> int:
-    """Insert the demo customers that are not there yet; returns how many were added."""
-    return await CustomerRepository(db).insert_many(demo_documents(now))
+async def seed_demo_data(db: AsyncDatabase, now: datetime, cadence: VisitCadence | None = None) -> int:
+    """Insert the demo customers and key-account dossiers that are not there yet;
+    returns how many customers were added."""
+    added = await CustomerRepository(db).insert_many(demo_documents(now))
+    await seed_demo_dossiers(db, now, cadence or VisitCadence())
+    return added
+
+
+# --- key-account dossiers ------------------------------------------------------------------
+
+DEMO_KEY_ACCOUNTS = 40
+DEMO_MANAGERS = ["Wang Fang", "Zhao Lei", "Sun Mei", "Zhou Tao"]
+INDUSTRIES = ["Logistics", "Hospitality", "Food & beverage", "Retail", "Pharmacy", "Telecom"]
+CONTACT_NAMES = ["Chen Jie", "Liu Yang", "Huang Min", "Zhao Lin", "Wu Hao", "Xu Jing", "Sun Li", "Ma Chao"]
+TITLES = ["CEO", "Procurement Director", "Operations Manager", "Finance Controller", "Office Manager"]
+HOBBIES = ["golf", "tea", "hiking", "calligraphy", "football", "photography", "wine"]
+PURPOSES = [
+    "quarterly business review",
+    "contract renewal talk",
+    "service complaint follow-up",
+    "new product introduction",
+    "relationship visit",
+]
+
+
+@dataclass
+class Dossiers:
+    accounts: list[dict] = field(default_factory=list)
+    contacts: list[dict] = field(default_factory=list)
+    links: list[dict] = field(default_factory=list)
+    visits: list[VisitLog] = field(default_factory=list)
+    contracts: list[ServiceContract] = field(default_factory=list)
+    purchases: list[dict] = field(default_factory=list)
+
+
+def _oid(prefix: str, *numbers: int) -> ObjectId:
+    return ObjectId(prefix + "".join(f"{n:04x}" for n in numbers).rjust(24 - len(prefix), "0"))
+
+
+def dossier_documents(
+    organisations: list[dict], manager_ids: list[str], now: datetime, cadence: VisitCadence, seed: int = 7
+) -> Dossiers:
+    """A dossier for each organisation document: contacts and who knows whom, visits (some
+    overdue), contracts (some ending soon) and purchases. Ids are fixed, so re-runs add nothing."""
+    rng = random.Random(seed)
+    out = Dossiers()
+    for n, org in enumerate(organisations):
+        account_id = _oid("ac", n)
+        grade = rng.choice([Grade.A, Grade.B, Grade.B, Grade.C, Grade.C])
+        opened = max(org["createdAt"], now - timedelta(days=700)) + timedelta(days=rng.randint(0, 20))
+        opened = min(opened, now - timedelta(days=1))
+        revenue = Money(Decimal(rng.randint(5, 500) * 100_000), "CNY")
+        profile = CompanyProfile(
+            legal_representative=rng.choice(CONTACT_NAMES),
+            size=rng.choice(["50-200 employees", "200-1000 employees", "1000+ employees"]),
+            main_products=rng.sample(
+                ["freight", "rooms", "catering", "retail goods", "medicine", "data plans"], 2
+            ),
+            annual_revenue=revenue,
+            person_in_charge=rng.choice(CONTACT_NAMES),
+        )
+        contact_ids = [str(_oid("c0", n, i)) for i in range(rng.randint(2, 5))]
+        for i, contact_id in enumerate(contact_ids):
+            fields = {
+                "name": CONTACT_NAMES[(n + i) % len(CONTACT_NAMES)],
+                "title": TITLES[i % len(TITLES)],
+                "decision_role": list(DecisionRole)[i % len(DecisionRole)],
+                "email": f"contact{i}@account{n}.example.com",
+                "hobbies": rng.sample(HOBBIES, 2),
+                "family": rng.choice(["two children", "newly married", "grandchild born this year", None]),
+            }
+            out.contacts.append(new_contact_document(str(account_id), fields, opened, ObjectId(contact_id)))
+        for i in range(1, len(contact_ids)):
+            relationship = Relationship.REPORTS_TO if i == 1 else rng.choice(list(Relationship))
+            out.links.append(
+                relationship_document(
+                    contact_ids[i], contact_ids[0], relationship, None, opened, _oid("e0", n, i)
+                )
+            )
+        last_visit, planned = None, None
+        visit_day = opened
+        for v in range(rng.randint(0, 6)):
+            visit_day = visit_day + cadence.interval(grade) * rng.uniform(0.6, 1.3)
+            if visit_day >= now:
+                break
+            planned = visit_day + cadence.interval(grade) if rng.random() < 0.3 else None
+            out.visits.append(
+                VisitLog(
+                    id=str(_oid("f0", n, v)),
+                    key_account_id=str(account_id),
+                    visited_at=visit_day,
+                    visitor_ids=[manager_ids[n % len(manager_ids)]],
+                    contact_ids=rng.sample(contact_ids, 1),
+                    purpose=rng.choice(PURPOSES),
+                    findings=VisitFindings(
+                        needs=rng.sample(["faster delivery", "monthly invoicing", "dedicated hotline"], 1),
+                        satisfaction=rng.randint(3, 5),
+                        issues=rng.sample(
+                            ["late invoices", "damaged parcels", "slow replies"], rng.randint(0, 1)
+                        ),
+                    ),
+                    follow_ups=[
+                        FollowUp(
+                            id=str(_oid("d0", n, v)),
+                            action="send the proposal discussed",
+                            owner_id=manager_ids[n % len(manager_ids)],
+                            due_at=visit_day + timedelta(days=7),
+                            done_at=visit_day + timedelta(days=5) if rng.random() < 0.7 else None,
+                        )
+                    ],
+                    next_visit_at=planned,
+                    logged_by=manager_ids[n % len(manager_ids)],
+                    created_at=visit_day,
+                )
+            )
+            last_visit = visit_day
+        doc = new_key_account_document(
+            customer_id=str(org["_id"]),
+            grade=grade,
+            category=rng.choice(list(Category)),
+            industry=rng.choice(INDUSTRIES),
+            manager_id=manager_ids[n % len(manager_ids)],
+            profile=profile,
+            next_visit_due_at=next_visit_due(grade, cadence, opened, last_visit, planned),
+            now=opened,
+            object_id=account_id,
+        )
+        if last_visit:
+            doc["lastVisitAt"] = last_visit
+        if planned:
+            doc["plannedNextVisitAt"] = planned
+        out.accounts.append(doc)
+        for c in range(rng.randint(1, 2)):
+            ends = now.date() + timedelta(days=rng.choice([12, 25, 60, 200, 400, -30]))
+            out.contracts.append(
+                ServiceContract(
+                    id=str(_oid("b0", n, c)),
+                    key_account_id=str(account_id),
+                    content=rng.choice(["annual freight service", "corporate room rates", "catering supply"]),
+                    starts_on=ends - timedelta(days=365),
+                    ends_on=ends,
+                    fees=Money(Decimal(rng.randint(10, 900) * 1000), "CNY"),
+                    confidentiality=rng.random() < 0.5,
+                    created_at=opened,
+                )
+            )
+        for p in range(rng.randint(3, 10)):
+            out.purchases.append(
+                {
+                    "_id": _oid("9a", n, p),
+                    "customerId": org["_id"],
+                    "purchasedAt": opened + timedelta(days=rng.randint(0, max(1, (now - opened).days - 1))),
+                    "amount": money_document(Money(Decimal(rng.randint(1, 500) * 100), "CNY")),
+                    "units": rng.randint(1, 40),
+                    "channel": rng.choice(["VISIT", "PHONE", "WEBSITE", "EMAIL"]),
+                }
+            )
+    return out
+
+
+async def store_dossiers(db: AsyncDatabase, dossiers: Dossiers) -> int:
+    added = await KeyAccountRepository(db).insert_many(dossiers.accounts)
+    await ContactRepository(db).insert_many(dossiers.contacts, dossiers.links)
+    await VisitRepository(db).insert_many(dossiers.visits)
+    await ContractRepository(db).insert_many(dossiers.contracts)
+    await RecordRepository(db).insert_purchases(dossiers.purchases)
+    return added
+
+
+async def seed_demo_dossiers(db: AsyncDatabase, now: datetime, cadence: VisitCadence) -> int:
+    users = UserRepository(db)
+    managers = [await users.ensure_user(name, Role.ACCOUNT_MANAGER, None, now) for name in DEMO_MANAGERS]
+    organisations = [d for d in demo_documents(now) if d["kind"] == CustomerKind.ORGANIZATION.value][
+        :DEMO_KEY_ACCOUNTS
+    ]
+    return await store_dossiers(db, dossier_documents(organisations, [m.id for m in managers], now, cadence))

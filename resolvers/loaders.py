@@ -2,16 +2,68 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any, Generic, TypeVar
+
 from aiodataloader import DataLoader
 
-from domain.customers import Customer
-from repositories.customers import CustomerRepository
+from repositories.pagination import Page
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-class CustomerByIdLoader(DataLoader[str, Customer | None]):
-    def __init__(self, customers: CustomerRepository) -> None:
+class BatchLoader(DataLoader[K, V], Generic[K, V]):
+    """Loads every key asked for in one tick with one call of `fetch`, which returns
+    the values in the order of the keys (None where there is none)."""
+
+    def __init__(self, fetch: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
         super().__init__()
-        self._customers = customers
+        self._fetch = fetch
 
-    async def batch_load_fn(self, ids: list[str]) -> list[Customer | None]:
-        return await self._customers.by_ids(ids)
+    async def batch_load_fn(self, keys: Sequence[K]) -> list[V]:
+        return list(await self._fetch(list(keys)))
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    parent_id: str
+    first: int | None
+    after: str | None
+
+
+class ChildPagesLoader(DataLoader[PageRequest, Page[Any]]):
+    """A page of children for many parents: one query per distinct (first, after) asked
+    for in the tick (one in practice), and one count query if any totalCount is selected."""
+
+    def __init__(
+        self,
+        fetch_pages: Callable[[list[str], int | None, str | None], Awaitable[dict[str, Page[Any]]]],
+        fetch_counts: Callable[[list[str]], Awaitable[dict[str, int]]],
+        prime: Callable[[Any], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self._fetch_pages = fetch_pages
+        self._prime = prime
+        self._counts = BatchLoader(lambda ids: _aligned(fetch_counts, ids))
+
+    async def batch_load_fn(self, requests: Sequence[PageRequest]) -> list[Page[Any]]:
+        groups: dict[tuple[int | None, str | None], list[str]] = {}
+        for request in requests:
+            groups.setdefault((request.first, request.after), []).append(request.parent_id)
+        pages: dict[PageRequest, Page[Any]] = {}
+        for (first, after), parents in groups.items():
+            found = await self._fetch_pages(list(dict.fromkeys(parents)), first, after)
+            for parent in parents:
+                page = replace(found[parent], count_total=partial(self._counts.load, parent))
+                for _, item in page.items if self._prime else ():
+                    self._prime(item)  # type: ignore[misc]
+                pages[PageRequest(parent, first, after)] = page
+        return [pages[r] for r in requests]
+
+
+async def _aligned(fetch: Callable[[list[str]], Awaitable[dict[str, int]]], ids: list[str]) -> list[int]:
+    counts = await fetch(ids)
+    return [counts[i] for i in ids]

@@ -14,6 +14,7 @@ from strawberry.tools import merge_types
 
 from schema.customers import CustomerMutations, CustomerQueries
 from schema.error_policy import classify
+from schema.key_accounts import KeyAccountMutations, KeyAccountQueries
 from schema.scalars import SCALARS
 from schema.users import UserQueries
 
@@ -24,8 +25,8 @@ def _root_types() -> tuple[type, type]:
     class NodeQueries:
         node: relay.Node | None = relay.node(description="Any object by its global id.")
 
-    query = merge_types("Query", (NodeQueries, UserQueries, CustomerQueries))
-    mutation = merge_types("Mutation", (CustomerMutations,))
+    query = merge_types("Query", (NodeQueries, UserQueries, CustomerQueries, KeyAccountQueries))
+    mutation = merge_types("Mutation", (CustomerMutations, KeyAccountMutations))
     return query, mutation
 
 

@@ -20,7 +20,7 @@ from repositories.customers import CustomerFilter as RepositoryCustomerFilter
 from repositories.customers import CustomerOrderField as RepositoryOrderField
 from resolvers import customers as use_cases
 from resolvers.outcome import Outcome
-from schema.errors import UserError, user_errors
+from schema.errors import UserError, payload, sent_fields
 from schema.pagination import Connection
 from schema.permissions import CanWriteCustomers
 from schema.scalars import Duration
@@ -207,10 +207,7 @@ class CustomerPayload:
 
     @classmethod
     def of(cls, outcome: Outcome[domain.Customer]) -> CustomerPayload:
-        return cls(
-            customer=Customer.from_domain(outcome.value) if outcome.value else None,
-            errors=user_errors(outcome.problems),
-        )
+        return payload(cls, "customer", outcome, Customer.from_domain)
 
 
 def _customer_id(gid: relay.GlobalID) -> str:
@@ -249,12 +246,6 @@ class CustomerQueries:
         return Connection.of(page, Customer.from_domain)
 
 
-def _profile_of(data: Any) -> dict[str, Any]:
-    return {
-        name: getattr(data, name) for name in PROFILE_FIELDS if getattr(data, name) is not strawberry.UNSET
-    }
-
-
 def _lifecycle_mutation(action: DomainLifecycleAction, description: str) -> Any:
     async def resolve(info: strawberry.Info, input: LifecycleTransitionInput) -> CustomerPayload:
         outcome = await use_cases.change_lifecycle_stage(
@@ -275,13 +266,15 @@ def _lifecycle_mutation(action: DomainLifecycleAction, description: str) -> Any:
 class CustomerMutations:
     @strawberry.mutation(permission_classes=[CanWriteCustomers])
     async def create_customer(self, info: strawberry.Info, input: CreateCustomerInput) -> CustomerPayload:
-        outcome = await use_cases.create_customer(info.context, _profile_of(input), input.idempotency_key)
+        outcome = await use_cases.create_customer(
+            info.context, sent_fields(input, PROFILE_FIELDS), input.idempotency_key
+        )
         return CustomerPayload.of(outcome)
 
     @strawberry.mutation(permission_classes=[CanWriteCustomers])
     async def update_customer(self, info: strawberry.Info, input: UpdateCustomerInput) -> CustomerPayload:
         outcome = await use_cases.update_customer(
-            info.context, _customer_id(input.id), input.expected_version, _profile_of(input)
+            info.context, _customer_id(input.id), input.expected_version, sent_fields(input, PROFILE_FIELDS)
         )
         return CustomerPayload.of(outcome)
 

@@ -12,7 +12,7 @@ import structlog
 from graphql import GraphQLError
 from strawberry.relay.types import GlobalIDValueError
 
-from domain.errors import BadArgument
+from domain.errors import BadArgument, Forbidden
 
 log = structlog.get_logger("rapport.graphql")
 
@@ -26,6 +26,9 @@ def classify(error: GraphQLError, request_id: str | None) -> None:
     if (error.extensions or {}).get("code"):
         return  # already classified (permissions: FORBIDDEN)
     original = error.original_error
+    if isinstance(original, Forbidden):
+        error.extensions = {**(error.extensions or {}), "code": "FORBIDDEN"}
+        return
     if original is None or isinstance(original, CLIENT_MISTAKES):
         # Parse, validation and coercion errors and malformed arguments: the client's
         # request is wrong, and the message says how.

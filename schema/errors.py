@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import strawberry
 
 from domain.errors import ErrorCode as DomainErrorCode
 from domain.errors import Problem
+from resolvers.outcome import Outcome
+
+P = TypeVar("P")
 
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a mutation refused.")
 
@@ -21,3 +25,16 @@ class UserError:
 
 def user_errors(problems: Iterable[Problem]) -> list[UserError]:
     return [UserError(code=p.code, message=p.message, field=p.field) for p in problems]
+
+
+def payload(cls: type[P], field: str, outcome: Outcome[Any], to_node: Callable[[Any], Any]) -> P:
+    """The one way a mutation answers: the changed object (or null) and its errors."""
+    value = outcome.value
+    return cls(
+        **{field: to_node(value) if value is not None else None, "errors": user_errors(outcome.problems)}
+    )
+
+
+def sent_fields(data: Any, names: Iterable[str]) -> dict[str, Any]:
+    """The input fields the client sent (UNSET ones are left out; null means clear)."""
+    return {name: getattr(data, name) for name in names if getattr(data, name) is not strawberry.UNSET}

@@ -71,10 +71,10 @@ def create_app(
             yield
             return
         async with open_database(settings) as opened:
-            runtime = Runtime(database=opened, clock=clock)
+            runtime = Runtime(database=opened, clock=clock, settings=settings)
             await migrate(opened.db, clock())
             if seed_if_empty and await CustomerRepository(opened.db).count() == 0:
-                await seed_demo_data(opened.db, clock())
+                await seed_demo_data(opened.db, clock(), settings.visit_cadence)
             app.state.runtime = runtime
             await _announce(settings, runtime)
             yield
@@ -95,5 +95,5 @@ def create_app(
         lifespan=lifespan,
     )
     if database is not None:
-        app.state.runtime = Runtime(database=database, clock=clock)
+        app.state.runtime = Runtime(database=database, clock=clock, settings=settings)
     return app

@@ -71,6 +71,7 @@ class RapportGraphQL(GraphQL):
             request_id=correlation_id.get() or "",
             clock=runtime.clock,
             db=runtime.db,
+            visit_cadence=runtime.settings.visit_cadence,
         )
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:

@@ -8,12 +8,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from server.clock import Clock
 from server.database import Database
+from server.settings import Settings
 
 
 @dataclass(frozen=True)
 class Runtime:
     database: Database
     clock: Clock
+    settings: Settings
 
     @property
     def db(self) -> AsyncDatabase:

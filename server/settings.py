@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.key_accounts import VisitCadence
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAPPORT_", env_file=".env", extra="ignore")
@@ -32,6 +34,16 @@ class Settings(BaseSettings):
     embedded_start_timeout_s: float = Field(
         default=30.0, gt=0, description="How long to wait for the embedded database to answer."
     )
+
+    visit_cadence_a_days: int = Field(default=30, ge=1, description="Days between visits, grade A.")
+    visit_cadence_b_days: int = Field(default=91, ge=1, description="Days between visits, grade B.")
+    visit_cadence_c_days: int = Field(default=182, ge=1, description="Days between visits, grade C.")
+
+    @property
+    def visit_cadence(self) -> VisitCadence:
+        return VisitCadence(
+            a=self.visit_cadence_a_days, b=self.visit_cadence_b_days, c=self.visit_cadence_c_days
+        )
 
     @property
     def is_development(self) -> bool:

@@ -87,6 +87,7 @@ class GraphQLClient:
     def __init__(self, http: httpx.AsyncClient, token: str | None) -> None:
         self.http = http
         self.token = token
+        self.user_id = ""
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -109,9 +110,14 @@ class GraphQLClient:
         return body["errors"]
 
 
-async def _caller(http: httpx.AsyncClient, db: AsyncDatabase, role: Role, now: datetime):
-    token = await issue_token(UserRepository(db), f"{role.value.lower()}-tester", role, None, now)
-    return GraphQLClient(http, token)
+async def _caller(
+    http: httpx.AsyncClient, db: AsyncDatabase, role: Role, now: datetime, name: str | None = None
+):
+    name = name or f"{role.value.lower()}-tester"
+    token = await issue_token(UserRepository(db), name, role, None, now)
+    client = GraphQLClient(http, token)
+    client.user_id = str((await db["users"].find_one({"name": name}))["_id"])
+    return client
 
 
 @pytest.fixture
@@ -127,6 +133,21 @@ async def agent(http, db, clock) -> GraphQLClient:
 @pytest.fixture
 async def analyst(http, db, clock) -> GraphQLClient:
     return await _caller(http, db, Role.ANALYST, clock())
+
+
+@pytest.fixture
+async def manager(http, db, clock) -> GraphQLClient:
+    return await _caller(http, db, Role.ACCOUNT_MANAGER, clock(), "Wang Fang")
+
+
+@pytest.fixture
+async def other_manager(http, db, clock) -> GraphQLClient:
+    return await _caller(http, db, Role.ACCOUNT_MANAGER, clock(), "Zhao Lei")
+
+
+@pytest.fixture
+async def partner(http, db, clock) -> GraphQLClient:
+    return await _caller(http, db, Role.PARTNER, clock())
 
 
 @pytest.fixture

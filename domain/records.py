@@ -1,0 +1,70 @@
+"""Records a dossier shows: complaints and purchases (their own capabilities grow them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from domain.money import Money
+
+
+class Channel(Enum):
+    PHONE = "PHONE"  # hotline and calls
+    EMAIL = "EMAIL"
+    CHAT = "CHAT"
+    SOCIAL = "SOCIAL"
+    SMS = "SMS"
+    STORE = "STORE"
+    APP = "APP"
+    MINI_PROGRAM = "MINI_PROGRAM"
+    WEBSITE = "WEBSITE"
+    VISIT = "VISIT"  # field visit
+    COMMUNITY = "COMMUNITY"  # groups, forums
+
+
+class Severity(Enum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    CRITICAL = "CRITICAL"
+
+
+class FeedbackKind(Enum):
+    COMPLAINT = "COMPLAINT"
+    SUGGESTION_SERVICE_QUALITY = "SUGGESTION_SERVICE_QUALITY"
+    SUGGESTION_SERVICE_DEMAND = "SUGGESTION_SERVICE_DEMAND"
+    PRAISE = "PRAISE"
+
+
+class FeedbackCategory(Enum):
+    PRODUCT = "PRODUCT"
+    LOGISTICS = "LOGISTICS"
+    COMMUNICATION = "COMMUNICATION"
+    SERVICE = "SERVICE"
+    PROMOTION = "PROMOTION"
+    BILLING = "BILLING"
+    OTHER = "OTHER"
+
+
+@dataclass(frozen=True)
+class ComplaintRecord:
+    id: str
+    customer_id: str
+    received_at: datetime
+    kind: FeedbackKind | None
+    category: FeedbackCategory | None
+    severity: Severity | None
+    channel: Channel | None
+    summary: str | None
+    status: str | None
+
+
+@dataclass(frozen=True)
+class Purchase:
+    id: str
+    customer_id: str
+    purchased_at: datetime
+    amount: Money
+    units: int
+    channel: Channel | None

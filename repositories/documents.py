@@ -1,0 +1,98 @@
+"""Value conversions every repository shares: dates, money, ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from bson import Decimal128, ObjectId
+from pymongo import ReturnDocument
+
+from domain.errors import NotFound, VersionConflict
+from domain.money import Money
+from repositories.ids import to_object_id
+
+
+def day(value: date | None) -> datetime | None:
+    # BSON has no date type: a calendar day is stored as midnight UTC of that day.
+    return None if value is None else datetime.combine(value, time(), tzinfo=UTC)
+
+
+def day_of(value: datetime | None) -> date | None:
+    return None if value is None else value.date()
+
+
+def money_document(value: Money | None) -> dict[str, Any] | None:
+    return None if value is None else {"amount": Decimal128(value.amount), "currency": value.currency}
+
+
+def money(doc: Mapping[str, Any] | None) -> Money | None:
+    return None if doc is None else Money(amount=doc["amount"].to_decimal(), currency=doc["currency"])
+
+
+def object_ids(ids: Iterable[str]) -> list[ObjectId]:
+    """The valid ObjectIds among `ids` (an invalid one names nothing, so it matches nothing)."""
+    return [oid for oid in map(to_object_id, ids) if oid is not None]
+
+
+def without_none(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+async def insert_missing(collection: Any, docs: list[dict[str, Any]]) -> int:
+    """Insert the documents whose _id is not there yet (idempotent seeding); returns how many."""
+    if not docs:
+        return 0
+    existing = {
+        d["_id"] async for d in collection.find({"_id": {"$in": [d["_id"] for d in docs]}}, {"_id": 1})
+    }
+    fresh = [d for d in docs if d["_id"] not in existing]
+    if fresh:
+        await collection.insert_many(fresh, ordered=False)
+    return len(fresh)
+
+
+#: Loader queries return everything asked for in one reply (up to MongoDB's 16 MB
+#: batch limit): the default first batch of 101 documents would add getMore round trips
+#: as the number of parents grows.
+ONE_BATCH = 10_000
+
+
+async def find_all(collection: Any, query: dict[str, Any], sort: list[tuple[str, int]] | None = None) -> list:
+    cursor = collection.find(query).batch_size(ONE_BATCH)
+    if sort:
+        cursor = cursor.sort(sort)
+    return await cursor.to_list()
+
+
+async def aggregate_all(collection: Any, pipeline: list[dict[str, Any]]) -> list:
+    return await (await collection.aggregate(pipeline, batchSize=ONE_BATCH)).to_list()
+
+
+async def update_at_version(
+    collection: Any,
+    object_id: ObjectId | None,
+    expected_version: int,
+    update: dict[str, Any],
+    *,
+    noun: str,
+    id_field: str,
+    guard: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Apply `update` (which must $inc the version) only if the document is still at
+    `expected_version` (and matches `guard`); otherwise say why: gone, or changed since."""
+    doc = await collection.find_one_and_update(
+        {"_id": object_id, "version": expected_version, **(guard or {})},
+        update,
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is not None:
+        return doc
+    current = await collection.find_one({"_id": object_id}, {"version": 1})
+    if current is None:
+        raise NotFound(f"no {noun} with this id", id_field)
+    raise VersionConflict(
+        f"the {noun} is at version {current['version']}, not {expected_version}; reload it and try again",
+        "expectedVersion",
+    )

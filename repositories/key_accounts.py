@@ -1,0 +1,217 @@
+"""Key accounts: the dossier document (bounded data only) and its queries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from domain.errors import Duplicate, NotFound
+from domain.key_accounts import Category, CompanyProfile, Grade, GradeChange, KeyAccount
+from repositories.documents import (
+    find_all,
+    insert_missing,
+    money,
+    money_document,
+    object_ids,
+    update_at_version,
+    without_none,
+)
+from repositories.ids import to_object_id
+from repositories.pagination import Page, SortKey, find_page
+
+COLLECTION = "key_accounts"
+
+
+@dataclass(frozen=True)
+class KeyAccountFilter:
+    manager_id: str | None = None
+    grade: Grade | None = None
+    visit_overdue: bool | None = None
+    now: datetime | None = None
+    only_ids: Sequence[str] | None = None  # e.g. accounts with contracts ending soon
+    visible_to_member: str | None = None  # an account manager sees their own book only
+
+
+def profile_document(profile: CompanyProfile) -> dict[str, Any]:
+    return without_none(
+        {
+            "legalRepresentative": profile.legal_representative,
+            "size": profile.size,
+            "mainProducts": profile.main_products,
+            "annualRevenue": money_document(profile.annual_revenue),
+            "profitOrLoss": money_document(profile.profit_or_loss),
+            "personInCharge": profile.person_in_charge,
+        }
+    )
+
+
+def _profile(doc: Mapping[str, Any]) -> CompanyProfile:
+    return CompanyProfile(
+        legal_representative=doc.get("legalRepresentative"),
+        size=doc.get("size"),
+        main_products=list(doc.get("mainProducts", [])),
+        annual_revenue=money(doc.get("annualRevenue")),
+        profit_or_loss=money(doc.get("profitOrLoss")),
+        person_in_charge=doc.get("personInCharge"),
+    )
+
+
+def _grade_change(doc: Mapping[str, Any]) -> GradeChange:
+    return GradeChange(
+        from_grade=Grade(doc["from"]),
+        to_grade=Grade(doc["to"]),
+        at=doc["at"],
+        actor_id=doc["actor"]["id"],
+        actor_name=doc["actor"]["name"],
+        reason=doc["reason"],
+    )
+
+
+def to_key_account(doc: Mapping[str, Any]) -> KeyAccount:
+    return KeyAccount(
+        id=str(doc["_id"]),
+        customer_id=str(doc["customerId"]),
+        grade=Grade(doc["grade"]),
+        category=Category(doc["category"]),
+        industry=doc.get("industry"),
+        manager_id=str(doc["managerId"]),
+        team_ids=[str(t) for t in doc["teamIds"]],
+        company_profile=_profile(doc["companyProfile"]),
+        grade_history=[_grade_change(g) for g in doc["gradeHistory"]],
+        last_visit_at=doc.get("lastVisitAt"),
+        planned_next_visit_at=doc.get("plannedNextVisitAt"),
+        next_visit_due_at=doc["nextVisitDueAt"],
+        version=doc["version"],
+        created_at=doc["createdAt"],
+        updated_at=doc["updatedAt"],
+    )
+
+
+def new_key_account_document(
+    *,
+    customer_id: str,
+    grade: Grade,
+    category: Category,
+    industry: str | None,
+    manager_id: str,
+    profile: CompanyProfile,
+    next_visit_due_at: datetime,
+    now: datetime,
+    object_id: ObjectId | None = None,
+) -> dict[str, Any]:
+    return without_none(
+        {
+            "_id": object_id or ObjectId(),
+            "customerId": ObjectId(customer_id),
+            "grade": grade.value,
+            "category": category.value,
+            "industry": industry,
+            "managerId": ObjectId(manager_id),
+            "teamIds": [],
+            "companyProfile": profile_document(profile),
+            "gradeHistory": [],
+            "nextVisitDueAt": next_visit_due_at,
+            "version": 1,
+            "createdAt": now,
+            "updatedAt": now,
+        }
+    )
+
+
+class KeyAccountRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._accounts = db[COLLECTION]
+
+    async def by_ids(self, ids: Sequence[str]) -> list[KeyAccount | None]:
+        found = {
+            str(d["_id"]): to_key_account(d)
+            for d in await find_all(self._accounts, {"_id": {"$in": object_ids(ids)}})
+        }
+        return [found.get(i) for i in ids]
+
+    async def get(self, key_account_id: str, field: str = "keyAccountId") -> KeyAccount:
+        oid = to_object_id(key_account_id)
+        doc = await self._accounts.find_one({"_id": oid}) if oid else None
+        if doc is None:
+            raise NotFound("no key account with this id", field)
+        return to_key_account(doc)
+
+    async def create(self, doc: dict[str, Any]) -> KeyAccount:
+        try:
+            await self._accounts.insert_one(doc)
+        except DuplicateKeyError as exc:
+            raise Duplicate("this customer already has a key account", "customerId") from exc
+        return to_key_account(doc)
+
+    async def insert_many(self, docs: list[dict[str, Any]]) -> int:
+        return await insert_missing(self._accounts, docs)
+
+    async def update(
+        self, account: KeyAccount, expected_version: int, to_set: dict[str, Any], now: datetime, **push: Any
+    ) -> KeyAccount:
+        """A versioned change to the dossier: applies only at `expected_version`."""
+        update: dict[str, Any] = {"$set": {**to_set, "updatedAt": now}, "$inc": {"version": 1}}
+        if push:
+            update["$push"] = push
+        doc = await update_at_version(
+            self._accounts,
+            ObjectId(account.id),
+            expected_version,
+            update,
+            noun="key account",
+            id_field="keyAccountId",
+        )
+        return to_key_account(doc)
+
+    async def record_visit_plan(
+        self,
+        account_id: str,
+        last_visit_at: datetime | None,
+        planned_next_visit_at: datetime | None,
+        next_visit_due_at: datetime,
+        session: AsyncClientSession,
+    ) -> None:
+        """Derived visit-plan fields; not a dossier edit, so the version stays."""
+        to_set = without_none({"lastVisitAt": last_visit_at, "nextVisitDueAt": next_visit_due_at})
+        update: dict[str, Any] = {"$set": to_set}
+        if planned_next_visit_at is None:
+            update["$unset"] = {"plannedNextVisitAt": ""}
+        else:
+            to_set["plannedNextVisitAt"] = planned_next_visit_at
+        await self._accounts.update_one({"_id": ObjectId(account_id)}, update, session=session)
+
+    async def get_in(self, account_id: str, session: AsyncClientSession) -> KeyAccount:
+        doc = await self._accounts.find_one({"_id": ObjectId(account_id)}, session=session)
+        if doc is None:
+            raise NotFound("no key account with this id", "keyAccountId")
+        return to_key_account(doc)
+
+    async def page(self, where: KeyAccountFilter, first: int | None, after: str | None) -> Page[KeyAccount]:
+        return await find_page(
+            self._accounts, self._query(where), SortKey("createdAt"), first, after, to_key_account
+        )
+
+    @staticmethod
+    def _query(where: KeyAccountFilter) -> dict[str, Any]:
+        clauses: list[dict[str, Any]] = []
+        if where.visible_to_member is not None:
+            member = to_object_id(where.visible_to_member)
+            clauses.append({"$or": [{"managerId": member}, {"teamIds": member}]})
+        if where.manager_id is not None:
+            clauses.append({"managerId": to_object_id(where.manager_id)})
+        if where.grade is not None:
+            clauses.append({"grade": where.grade.value})
+        if where.visit_overdue is not None:
+            clauses.append({"nextVisitDueAt": {"$lt" if where.visit_overdue else "$gte": where.now}})
+        if where.only_ids is not None:
+            clauses.append({"_id": {"$in": object_ids(where.only_ids)}})
+        if not clauses:
+            return {}
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}

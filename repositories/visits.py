@@ -1,0 +1,144 @@
+"""Visit logs: what happened at each visit, with follow-ups embedded (bounded per visit)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from domain.errors import NotFound
+from domain.key_accounts import FollowUp, VisitFindings, VisitLog
+from repositories.documents import find_all, insert_missing, object_ids, without_none
+from repositories.ids import to_object_id
+from repositories.pagination import Page, SortKey, count_children, find_child_pages
+
+COLLECTION = "visit_logs"
+LATEST_FIRST = SortKey("visitedAt", descending=True)
+
+
+def visit_document(visit: VisitLog) -> dict[str, Any]:
+    return without_none(
+        {
+            "_id": ObjectId(visit.id),
+            "keyAccountId": ObjectId(visit.key_account_id),
+            "visitedAt": visit.visited_at,
+            "visitorIds": [ObjectId(v) for v in visit.visitor_ids],
+            "contactIds": [ObjectId(c) for c in visit.contact_ids],
+            "purpose": visit.purpose,
+            "findings": without_none(
+                {
+                    "needs": visit.findings.needs,
+                    "satisfaction": visit.findings.satisfaction,
+                    "issues": visit.findings.issues,
+                }
+            ),
+            "followUps": [
+                without_none(
+                    {
+                        "id": ObjectId(f.id),
+                        "action": f.action,
+                        "ownerId": ObjectId(f.owner_id),
+                        "dueAt": f.due_at,
+                        "doneAt": f.done_at,
+                    }
+                )
+                for f in visit.follow_ups
+            ],
+            "nextVisitAt": visit.next_visit_at,
+            "loggedBy": ObjectId(visit.logged_by),
+            "createdAt": visit.created_at,
+        }
+    )
+
+
+def to_visit(doc: Mapping[str, Any]) -> VisitLog:
+    findings = doc.get("findings", {})
+    return VisitLog(
+        id=str(doc["_id"]),
+        key_account_id=str(doc["keyAccountId"]),
+        visited_at=doc["visitedAt"],
+        visitor_ids=[str(v) for v in doc["visitorIds"]],
+        contact_ids=[str(c) for c in doc["contactIds"]],
+        purpose=doc["purpose"],
+        findings=VisitFindings(
+            needs=list(findings.get("needs", [])),
+            satisfaction=findings.get("satisfaction"),
+            issues=list(findings.get("issues", [])),
+        ),
+        follow_ups=[
+            FollowUp(
+                id=str(f["id"]),
+                action=f["action"],
+                owner_id=str(f["ownerId"]),
+                due_at=f["dueAt"],
+                done_at=f.get("doneAt"),
+            )
+            for f in doc["followUps"]
+        ],
+        next_visit_at=doc.get("nextVisitAt"),
+        logged_by=str(doc["loggedBy"]),
+        created_at=doc["createdAt"],
+    )
+
+
+class VisitRepository:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._visits = db[COLLECTION]
+
+    async def add(self, visit: VisitLog, session: AsyncClientSession) -> VisitLog:
+        await self._visits.insert_one(visit_document(visit), session=session)
+        return visit
+
+    async def insert_many(self, visits: list[VisitLog]) -> None:
+        await insert_missing(self._visits, [visit_document(v) for v in visits])
+
+    async def latest_before_or_at(self, key_account_id: str, session: AsyncClientSession) -> VisitLog | None:
+        doc = await self._visits.find_one(
+            {"keyAccountId": ObjectId(key_account_id)}, sort=LATEST_FIRST.spec, session=session
+        )
+        return to_visit(doc) if doc else None
+
+    async def by_ids(self, ids: Sequence[str]) -> list[VisitLog | None]:
+        found = {
+            str(d["_id"]): to_visit(d)
+            for d in await find_all(self._visits, {"_id": {"$in": object_ids(ids)}})
+        }
+        return [found.get(i) for i in ids]
+
+    async def get(self, visit_id: str) -> VisitLog:
+        oid = to_object_id(visit_id)
+        doc = await self._visits.find_one({"_id": oid}) if oid else None
+        if doc is None:
+            raise NotFound("no visit with this id", "visitId")
+        return to_visit(doc)
+
+    async def complete_follow_up(self, visit_id: str, follow_up_id: str, now: datetime) -> VisitLog:
+        """Mark a follow-up done once; doing it again keeps the first completion time."""
+        oid, fid = to_object_id(visit_id), to_object_id(follow_up_id)
+        doc = await self._visits.find_one_and_update(
+            {"_id": oid, "followUps": {"$elemMatch": {"id": fid, "doneAt": {"$exists": False}}}},
+            {"$set": {"followUps.$[open].doneAt": now}},
+            array_filters=[{"open.id": fid, "open.doneAt": {"$exists": False}}],
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is not None:
+            return to_visit(doc)
+        visit = await self.get(visit_id)
+        if not any(f.id == follow_up_id for f in visit.follow_ups):
+            raise NotFound("no follow-up with this id on this visit", "followUpId")
+        return visit  # already done: a retry changes nothing
+
+    async def pages_by_key_account(
+        self, key_account_ids: Sequence[str], first: int | None, after: str | None
+    ) -> dict[str, Page[VisitLog]]:
+        return await find_child_pages(
+            self._visits, "keyAccountId", object_ids(key_account_ids), LATEST_FIRST, first, after, to_visit
+        )
+
+    async def counts_by_key_account(self, key_account_ids: Sequence[str]) -> dict[str, int]:
+        return await count_children(self._visits, "keyAccountId", object_ids(key_account_ids))
