@@ -153,7 +153,7 @@ def demo_documents(now: datetime, count: int = DEMO_CUSTOMERS) -> list[dict]:
     rng = random.Random(20261122)
     docs = []
     for n in range(count):
-        organisation = rng.random() < 0.15
+        organisation = rng.random() < 0.2
         if organisation:
             name = f"{rng.choice(COMPANIES)} {rng.choice(['Group', 'Ltd', 'Co.', 'Holdings'])} {n}"
             email = f"purchasing{n}@{name.split()[0].lower()}.example.com"

@@ -36,6 +36,11 @@ PAGE = """query($after: String) { customers(first: 50, after: $after) { totalCou
 CREATE = """mutation($input: CreateCustomerInput!) { createCustomer(input: $input) {
   customer { id version } errors { code } } }"""
 PROSPECTS = "{ customers(first: 100, filter: {lifecycleStage: PROSPECT}) { edges { node { id } } } }"
+DOSSIERS = """{ keyAccounts(first: 40) { totalCount edges { node { id grade visitOverdue nextVisitDueAt
+  customer { name } manager { name } team { name }
+  contacts(first: 10) { edges { node { name decisionRole relationships { relationship contact { name } } } } }
+  visits(first: 5) { edges { node { visitedAt purpose followUps { action done owner { name } } } } }
+  contracts { endsOn daysToExpiry fees { amount currency } } } } } }"""
 ACQUIRE = """mutation($input: LifecycleTransitionInput!) { acquireCustomer(input: $input) {
   customer { version } errors { code } } }"""
 
@@ -74,6 +79,7 @@ async def main() -> None:
             await _measure(
                 http, token, "customers(first: 50) with history+timings", lambda i: {"query": PAGE}
             )
+            await _measure(http, token, "keyAccounts(first: 40) full dossiers", lambda i: {"query": DOSSIERS})
 
             def create(i: int) -> dict:
                 return {"query": CREATE, "variables": {"input": {"name": f"Bench {i}"}}}
