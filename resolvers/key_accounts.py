@@ -335,6 +335,7 @@ class FollowUpRequest:
     action: str | None
     owner_id: str | None
     due_at: datetime | None
+    done: bool = False
 
 
 @dataclass(frozen=True)
@@ -385,7 +386,13 @@ async def log_visit(ctx: Context, report: VisitReport) -> Outcome[VisitLog]:
                 issues=[i.strip() for i in report.findings.issues if i.strip()],
             ),
             follow_ups=[
-                FollowUp(id=str(ObjectId()), action=f.action.strip(), owner_id=f.owner_id, due_at=f.due_at)  # type: ignore[union-attr,arg-type]
+                FollowUp(
+                    id=str(ObjectId()),
+                    action=f.action.strip(),  # type: ignore[union-attr]
+                    owner_id=f.owner_id,  # type: ignore[arg-type]
+                    due_at=f.due_at,  # type: ignore[arg-type]
+                    done_at=now if f.done else None,
+                )
                 for f in report.follow_ups
             ],
             next_visit_at=report.next_visit_at,

@@ -577,6 +577,7 @@ class FollowUpInput:
     action: str
     owner_id: strawberry.ID | None = None
     due_at: datetime | None = None
+    done: bool = strawberry.field(default=False, description="Already done at the visit.")
 
 
 @strawberry.input
@@ -772,7 +773,8 @@ class KeyAccountMutations:
                 needs=findings.needs or [], satisfaction=findings.satisfaction, issues=findings.issues or []
             ),
             follow_ups=[
-                use_cases.FollowUpRequest(f.action, f.owner_id, f.due_at) for f in input.follow_ups or []
+                use_cases.FollowUpRequest(f.action, f.owner_id, f.due_at, f.done)
+                for f in input.follow_ups or []
             ],
             next_visit_at=input.next_visit_at,
         )

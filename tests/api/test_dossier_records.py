@@ -143,7 +143,9 @@ async def test_a_contact_cannot_know_itself(agent, manager) -> None:
     ]
 
 
-async def test_cannot_link_to_a_contact_in_an_account_you_cannot_see(agent, manager, other_manager) -> None:
+async def test_cannot_link_to_a_contact_in_an_account_you_cannot_see(
+    agent, manager, other_manager, db
+) -> None:
     mine = await _contact(manager, await _account(agent, manager, "A Co"), "Chen Jie")
     theirs = await _contact(other_manager, await _account(agent, other_manager, "B Co"), "Sato Ken")
     result = await payload(
@@ -358,3 +360,52 @@ async def test_accounts_with_contracts_ending_soon(agent, manager) -> None:
     assert await _ids(manager, contractEndsWithinDays=30, visitOverdue=False) == [soon]
     errors = await manager.errors(KEY_ACCOUNTS, {"filter": {"contractEndsWithinDays": -1}})
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_refusals_on_contacts_follow_ups_and_links_change_nothing(
+    agent, manager, other_manager, db
+) -> None:
+    account_id = await _account(agent, manager)
+    contact = await _contact(manager, account_id, "Chen Jie")
+    other = await _contact(manager, account_id, "Liu Yang")
+    await payload(manager, LINK, {"fromContactId": other, "toContactId": contact, "relationship": "FRIEND"})
+
+    not_yours = await payload(other_manager, REMOVE_CONTACT, {"id": contact})
+    assert not_yours["errors"][0]["code"] == "NOT_FOUND"
+    no_link = await payload(manager, UNLINK, {"relationshipId": "5eed00000000000000000999"})
+    assert no_link["errors"] == [
+        {"code": "NOT_FOUND", "message": "no relationship with this id", "field": "relationshipId"}
+    ]
+    visit = (
+        await payload(
+            manager, LOG_VISIT, {"keyAccountId": account_id, "purpose": "x", "visitedAt": T0.isoformat()}
+        )
+    )["visit"]
+    no_follow_up = await payload(
+        manager, COMPLETE, {"visitId": visit["id"], "followUpId": "5eed00000000000000000999"}
+    )
+    assert no_follow_up["errors"][0]["code"] == "NOT_FOUND"
+    assert await db["contacts"].count_documents({}) == 2
+    assert await db["contact_relationships"].count_documents({}) == 1
+
+
+async def test_a_follow_up_can_be_logged_as_already_done(agent, manager) -> None:
+    account_id = await _account(agent, manager)
+    result = await payload(
+        manager,
+        LOG_VISIT,
+        {
+            "keyAccountId": account_id,
+            "purpose": "x",
+            "visitedAt": T0.isoformat(),
+            "followUps": [
+                {
+                    "action": "hand over samples",
+                    "ownerId": manager.user_id,
+                    "dueAt": T0.isoformat(),
+                    "done": True,
+                }
+            ],
+        },
+    )
+    assert result["visit"]["followUps"][0]["done"] is True

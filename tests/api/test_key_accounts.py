@@ -261,3 +261,26 @@ async def test_manager_filter_lists_a_book(agent, manager, other_manager, admin)
     await create_key_account(other_manager, await organisation(agent, "B Co"))
     book = (await admin.execute(KEY_ACCOUNTS, {"filter": {"managerId": manager.user_id}}))["keyAccounts"]
     assert [e["node"]["id"] for e in book["edges"]] == [mine["id"]]
+
+
+async def test_stale_profile_update_is_a_conflict(agent, manager) -> None:
+    account = await create_key_account(manager, await organisation(agent), industry="Retail")
+    await payload(manager, UPDATE, {"id": account["id"], "expectedVersion": 1, "industry": "Hospitality"})
+    stale = await payload(manager, UPDATE, {"id": account["id"], "expectedVersion": 1, "industry": "Mining"})
+    assert stale["errors"][0]["code"] == "VERSION_CONFLICT"
+    assert (await manager.execute(DOSSIER, {"id": account["id"]}))["keyAccount"]["industry"] == "Hospitality"
+
+
+async def test_team_members_must_be_users(agent, manager) -> None:
+    account = await create_key_account(manager, await organisation(agent))
+    result = await payload(
+        manager,
+        ASSIGN_TEAM,
+        {
+            "keyAccountId": account["id"],
+            "expectedVersion": 1,
+            "memberIds": [agent.user_id, "5eed00000000000000000999"],
+        },
+    )
+    assert result["errors"] == [{"code": "VALIDATION", "message": "no such user", "field": "memberIds[1]"}]
+    assert (await manager.execute(DOSSIER, {"id": account["id"]}))["keyAccount"]["team"] == []
