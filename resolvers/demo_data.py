@@ -267,11 +267,12 @@ def dossier_documents(
                 )
             )
         last_visit, planned = None, None
-        visit_day = opened
-        for v in range(rng.randint(0, 6)):
-            visit_day = visit_day + cadence.interval(grade) * rng.uniform(0.6, 1.3)
-            if visit_day >= now:
-                break
+        visit_days, day = [], opened
+        while (day := day + cadence.interval(grade) * rng.uniform(0.7, 1.0)) < now:
+            visit_days.append(day)
+        if visit_days and rng.random() < 0.3:  # a neglected account: its last visits never happened
+            visit_days = visit_days[: -rng.randint(1, min(2, len(visit_days)))]
+        for v, visit_day in enumerate(visit_days[-6:]):
             planned = visit_day + cadence.interval(grade) if rng.random() < 0.3 else None
             out.visits.append(
                 VisitLog(
@@ -320,7 +321,7 @@ def dossier_documents(
             doc["plannedNextVisitAt"] = planned
         out.accounts.append(doc)
         for c in range(rng.randint(1, 2)):
-            ends = now.date() + timedelta(days=rng.choice([12, 25, 60, 200, 400, -30]))
+            ends = now.date() + timedelta(days=rng.choice([12, 45, 90, 200, 300, 400, -30]))
             out.contracts.append(
                 ServiceContract(
                     id=str(_oid("b0", n, c)),
