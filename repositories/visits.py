@@ -97,7 +97,7 @@ class VisitRepository:
     async def insert_many(self, visits: list[VisitLog]) -> None:
         await insert_missing(self._visits, [visit_document(v) for v in visits])
 
-    async def latest_before_or_at(self, key_account_id: str, session: AsyncClientSession) -> VisitLog | None:
+    async def latest(self, key_account_id: str, session: AsyncClientSession) -> VisitLog | None:
         doc = await self._visits.find_one(
             {"keyAccountId": ObjectId(key_account_id)}, sort=LATEST_FIRST.spec, session=session
         )

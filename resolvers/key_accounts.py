@@ -189,7 +189,9 @@ async def update_key_account(
         profile = changes.get("profile", account.company_profile)
         check_company_profile(profile, changes.get("industry"))
         to_set: dict[str, Any] = {}
-        if "category" in changes and changes["category"] is not None:
+        if "category" in changes:
+            if changes["category"] is None:
+                raise _problem("category", "category cannot be cleared")
             to_set["category"] = changes["category"].value
         if "industry" in changes:
             to_set["industry"] = (changes["industry"] or "").strip() or None
@@ -404,7 +406,7 @@ async def log_visit(ctx: Context, report: VisitReport) -> Outcome[VisitLog]:
             await ctx.visits.add(visit, session)
             # The plan follows the latest visit by date (a back-filled older report
             # does not move it); racing loggers retry the whole transaction.
-            latest = await ctx.visits.latest_before_or_at(account.id, session)
+            latest = await ctx.visits.latest(account.id, session)
             current = await ctx.key_accounts.get_in(account.id, session)
             assert latest is not None
             due = next_visit_due(

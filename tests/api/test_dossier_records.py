@@ -1,6 +1,7 @@
 """What a manager keeps in a dossier: contacts and who knows whom, visits and their
 follow-ups, service contracts; and the overdue/expiring lists (on a fixed clock)."""
 
+import asyncio
 from datetime import timedelta
 
 from tests.api.dossier import DOSSIER, KEY_ACCOUNTS, create_key_account, organisation, payload
@@ -409,3 +410,24 @@ async def test_a_follow_up_can_be_logged_as_already_done(agent, manager) -> None
         },
     )
     assert result["visit"]["followUps"][0]["done"] is True
+
+
+async def test_concurrent_visit_reports_all_land_and_the_plan_follows_the_latest(agent, manager, db) -> None:
+    account_id = await _account(agent, manager, grade="A")
+    days = [T0 - timedelta(days=d) for d in (9, 3, 7, 1, 5, 8, 2, 6, 4, 10)]
+    results = await asyncio.gather(
+        *(
+            payload(
+                manager,
+                LOG_VISIT,
+                {"keyAccountId": account_id, "purpose": f"visit {i}", "visitedAt": day.isoformat()},
+            )
+            for i, day in enumerate(days)
+        )
+    )
+    assert all(r["errors"] == [] for r in results)
+    dossier = await _dossier(manager, account_id)
+    assert dossier["visits"]["totalCount"] == 10
+    latest = max(days)
+    assert dossier["lastVisitAt"] == latest.isoformat()
+    assert dossier["nextVisitDueAt"] == (latest + timedelta(days=30)).isoformat()
