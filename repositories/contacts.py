@@ -115,7 +115,8 @@ class ContactRepository:
             raise NotFound("no contact with this id", field)
         return found
 
-    async def add(self, doc: dict[str, Any]) -> Contact:
+    async def add(self, key_account_id: str, fields: Mapping[str, Any], now: datetime) -> Contact:
+        doc = new_contact_document(key_account_id, fields, now)
         await self._contacts.insert_one(doc)
         return to_contact(doc)
 
@@ -171,9 +172,11 @@ class ContactRepository:
 
     # --- the network ------------------------------------------------------------------
 
-    async def link(self, doc: dict[str, Any]) -> None:
+    async def link(
+        self, from_id: str, to_id: str, relationship: Relationship, note: str | None, now: datetime
+    ) -> None:
         try:
-            await self._links.insert_one(doc)
+            await self._links.insert_one(relationship_document(from_id, to_id, relationship, note, now))
         except DuplicateKeyError as exc:
             raise Duplicate("these contacts already have this relationship", "relationship") from exc
 

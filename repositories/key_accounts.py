@@ -143,7 +143,29 @@ class KeyAccountRepository:
             raise NotFound("no key account with this id", field)
         return to_key_account(doc)
 
-    async def create(self, doc: dict[str, Any]) -> KeyAccount:
+    async def create(
+        self,
+        *,
+        customer_id: str,
+        grade: Grade,
+        category: Category,
+        industry: str | None,
+        manager_id: str,
+        profile: CompanyProfile,
+        next_visit_due_at: datetime,
+        now: datetime,
+    ) -> KeyAccount:
+        """Open a dossier; a customer has at most one."""
+        doc = new_key_account_document(
+            customer_id=customer_id,
+            grade=grade,
+            category=category,
+            industry=industry,
+            manager_id=manager_id,
+            profile=profile,
+            next_visit_due_at=next_visit_due_at,
+            now=now,
+        )
         try:
             await self._accounts.insert_one(doc)
         except DuplicateKeyError as exc:
@@ -153,11 +175,62 @@ class KeyAccountRepository:
     async def insert_many(self, docs: list[dict[str, Any]]) -> int:
         return await insert_missing(self._accounts, docs)
 
-    async def update(
-        self, account: KeyAccount, expected_version: int, to_set: dict[str, Any], now: datetime, **push: Any
+    async def update_profile(
+        self, account: KeyAccount, expected_version: int, changes: Mapping[str, Any], now: datetime
+    ) -> KeyAccount:
+        """changes: any of category, industry (None clears it), profile (replaced whole)."""
+        to_set: dict[str, Any] = {}
+        to_unset: dict[str, str] = {}
+        if "category" in changes:
+            to_set["category"] = changes["category"].value
+        if "industry" in changes:
+            if changes["industry"] is None:
+                to_unset["industry"] = ""
+            else:
+                to_set["industry"] = changes["industry"]
+        if "profile" in changes:
+            to_set["companyProfile"] = profile_document(changes["profile"])
+        return await self._update(account, expected_version, now, to_set, unset=to_unset)
+
+    async def change_grade(
+        self, account: KeyAccount, expected_version: int, change: GradeChange, next_visit_due_at: datetime
+    ) -> KeyAccount:
+        entry = {
+            "from": change.from_grade.value,
+            "to": change.to_grade.value,
+            "at": change.at,
+            "actor": {"id": change.actor_id, "name": change.actor_name},
+            "reason": change.reason,
+        }
+        to_set = {"grade": change.to_grade.value, "nextVisitDueAt": next_visit_due_at}
+        return await self._update(account, expected_version, change.at, to_set, push={"gradeHistory": entry})
+
+    async def assign_manager(
+        self, account: KeyAccount, expected_version: int, manager_id: str, now: datetime
+    ) -> KeyAccount:
+        return await self._update(account, expected_version, now, {"managerId": ObjectId(manager_id)})
+
+    async def assign_team(
+        self, account: KeyAccount, expected_version: int, member_ids: Sequence[str], now: datetime
+    ) -> KeyAccount:
+        return await self._update(
+            account, expected_version, now, {"teamIds": [ObjectId(m) for m in member_ids]}
+        )
+
+    async def _update(
+        self,
+        account: KeyAccount,
+        expected_version: int,
+        now: datetime,
+        to_set: dict[str, Any],
+        *,
+        unset: dict[str, str] | None = None,
+        push: dict[str, Any] | None = None,
     ) -> KeyAccount:
         """A versioned change to the dossier: applies only at `expected_version`."""
         update: dict[str, Any] = {"$set": {**to_set, "updatedAt": now}, "$inc": {"version": 1}}
+        if unset:
+            update["$unset"] = unset
         if push:
             update["$push"] = push
         doc = await update_at_version(

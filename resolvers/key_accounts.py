@@ -37,8 +37,7 @@ from domain.key_accounts import (
 )
 from domain.money import Money
 from domain.users import Role
-from repositories.contacts import new_contact_document, relationship_document
-from repositories.key_accounts import KeyAccountFilter, new_key_account_document, profile_document
+from repositories.key_accounts import KeyAccountFilter
 from repositories.pagination import Page
 from repositories.transactions import in_transaction
 from resolvers.context import Context
@@ -164,7 +163,7 @@ async def create_key_account(ctx: Context, request: OpenKeyAccount) -> Outcome[K
             raise _problem("customerId", "a key account is an organisation customer")
         await _check_users(ctx, [request.manager_id], "managerId", MANAGER_ROLES)
         now = ctx.clock()
-        doc = new_key_account_document(
+        return await ctx.key_accounts.create(
             customer_id=customer.id,
             grade=request.grade,
             category=request.category,
@@ -174,7 +173,6 @@ async def create_key_account(ctx: Context, request: OpenKeyAccount) -> Outcome[K
             next_visit_due_at=next_visit_due(request.grade, ctx.visit_cadence, now, None, None),
             now=now,
         )
-        return await ctx.key_accounts.create(doc)
 
     return await attempt(work())
 
@@ -188,16 +186,12 @@ async def update_key_account(
         account = await _editable(ctx, key_account_id)
         profile = changes.get("profile", account.company_profile)
         check_company_profile(profile, changes.get("industry"))
-        to_set: dict[str, Any] = {}
-        if "category" in changes:
-            if changes["category"] is None:
-                raise _problem("category", "category cannot be cleared")
-            to_set["category"] = changes["category"].value
+        if "category" in changes and changes["category"] is None:
+            raise _problem("category", "category cannot be cleared")
+        clean = dict(changes)
         if "industry" in changes:
-            to_set["industry"] = (changes["industry"] or "").strip() or None
-        if "profile" in changes:
-            to_set["companyProfile"] = profile_document(profile)
-        return await ctx.key_accounts.update(account, expected_version, to_set, ctx.clock())
+            clean["industry"] = (changes["industry"] or "").strip() or None
+        return await ctx.key_accounts.update_profile(account, expected_version, clean, ctx.clock())
 
     return await attempt(work())
 
@@ -213,17 +207,7 @@ async def change_grade(
         due = next_visit_due(
             grade, ctx.visit_cadence, account.created_at, account.last_visit_at, account.planned_next_visit_at
         )
-        history_entry = {
-            "from": change.from_grade.value,
-            "to": change.to_grade.value,
-            "at": now,
-            "actor": {"id": change.actor_id, "name": change.actor_name},
-            "reason": why,
-        }
-        to_set = {"grade": grade.value, "nextVisitDueAt": due}
-        return await ctx.key_accounts.update(
-            account, expected_version, to_set, now, gradeHistory=history_entry
-        )
+        return await ctx.key_accounts.change_grade(account, expected_version, change, due)
 
     return await attempt(work())
 
@@ -234,8 +218,7 @@ async def assign_manager(
     async def work() -> KeyAccount:
         account = await _editable(ctx, key_account_id)
         await _check_users(ctx, [manager_id], "managerId", MANAGER_ROLES)
-        to_set = {"managerId": ObjectId(manager_id)}
-        return await ctx.key_accounts.update(account, expected_version, to_set, ctx.clock())
+        return await ctx.key_accounts.assign_manager(account, expected_version, manager_id, ctx.clock())
 
     return await attempt(work())
 
@@ -247,8 +230,7 @@ async def set_team(
         account = await _editable(ctx, key_account_id)
         members = list(dict.fromkeys(member_ids))
         await _check_users(ctx, members, "memberIds")
-        to_set = {"teamIds": [ObjectId(m) for m in members]}
-        return await ctx.key_accounts.update(account, expected_version, to_set, ctx.clock())
+        return await ctx.key_accounts.assign_team(account, expected_version, members, ctx.clock())
 
     return await attempt(work())
 
@@ -260,7 +242,7 @@ async def add_contact(ctx: Context, key_account_id: str, fields: dict[str, Any])
     async def work() -> Contact:
         clean = check_contact(fields, ctx.clock().date(), creating=True)
         account = await _editable(ctx, key_account_id)
-        return await ctx.contacts.add(new_contact_document(account.id, clean, ctx.clock()))
+        return await ctx.contacts.add(account.id, clean, ctx.clock())
 
     return await attempt(work())
 
@@ -311,9 +293,7 @@ async def link_contacts(
         clean_note = (note or "").strip() or None
         if clean_note and len(clean_note) > 2000:
             raise _problem("note", "note is longer than 2000 characters")
-        await ctx.contacts.link(
-            relationship_document(source.id, target.id, relationship, clean_note, ctx.clock())
-        )
+        await ctx.contacts.link(source.id, target.id, relationship, clean_note, ctx.clock())
         return source
 
     return await attempt(work())
