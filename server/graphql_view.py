@@ -12,12 +12,24 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from repositories.users import UserRepository
 from resolvers.context import Context
 from server.auth import authenticate
 from server.database import counting_commands
 from server.runtime import Runtime
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def _accepts_graphql_response(request: Request) -> bool:
+    return GRAPHQL_RESPONSE in request.headers.get("accept", "")
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Refused before execution (parse, validation, variable coercion): no data at all."""
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
 
 
 def _unauthenticated(message: str) -> Response:
@@ -74,8 +86,26 @@ class RapportGraphQL(GraphQL):
             visit_cadence=runtime.settings.visit_cadence,
         )
 
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        response = await super().run(request, context, root_value)
+        if (
+            isinstance(request, Request)
+            and _accepts_graphql_response(request)
+            and isinstance(response, Response)
+        ):
+            # GraphQL over HTTP: a client that accepts the GraphQL media type gets it, and
+            # a request error (nothing executed) as HTTP 400.
+            if response.headers.get("content-type", "").startswith("application/json"):
+                response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            if getattr(request.state, "request_error", False):
+                response.status_code = 400
+        return response
+
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
+        if _is_request_error(result) and _accepts_graphql_response(request):
+            request.state.request_error = True
+            response.pop("data", None)
         if self.report_db_commands:
             # What the query cost, for frontend teams (development only).
             count = request.state.db_commands

@@ -67,3 +67,23 @@ async def test_unknown_fields_are_bad_user_input(agent) -> None:
     errors = await agent.errors("{ customers { nope } }")
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "nope" in errors[0]["message"]
+
+
+async def test_graphql_response_media_type_gets_400_for_request_errors(agent) -> None:
+    headers = {"Authorization": f"Bearer {agent.token}", "Accept": "application/graphql-response+json"}
+    broken = await agent.http.post("/graphql", json={"query": "{ customers { "}, headers=headers)
+    assert broken.status_code == 400
+    assert broken.headers["content-type"].startswith("application/graphql-response+json")
+    assert "data" not in broken.json()
+    assert broken.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+    fine = await agent.http.post("/graphql", json={"query": "{ me { name } }"}, headers=headers)
+    assert fine.status_code == 200
+    assert fine.headers["content-type"].startswith("application/graphql-response+json")
+    assert fine.json()["data"] == {"me": {"name": "cx_agent-tester"}}
+
+
+async def test_plain_json_clients_keep_200_for_request_errors(agent) -> None:
+    response = await agent.post("{ customers { ")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
