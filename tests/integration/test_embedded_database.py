@@ -1,7 +1,9 @@
 """The embedded server as an operator meets it: durable, shared, never orphaned."""
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -111,3 +113,46 @@ def test_the_server_dies_with_a_killed_service(tmp_path: Path) -> None:
     service.send_signal(signal.SIGKILL)  # a crash: no cleanup code runs
     service.wait()
     assert _wait_for_exit(child_pid, 20), "embedded database outlived the killed service"
+
+
+def test_serve_stops_its_database_on_sigterm(tmp_path: Path) -> None:
+    """`python main.py serve` as an operator runs it: ready, then SIGTERM stops both."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "RAPPORT_PORT": str(port),
+        "RAPPORT_DATA_DIR": str(tmp_path / "db"),
+        "RAPPORT_ENV": "production",
+    }
+    env.pop("RAPPORT_MONGODB_URI", None)
+    service = subprocess.Popen(
+        [sys.executable, "main.py", "serve"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("serve never became ready")
+        database = EmbeddedDatabase.running_in((tmp_path / "db").resolve())
+        assert database is not None
+        pid = int(json.loads((tmp_path / "db" / "rapport-embedded.json").read_text())["pid"])
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=30) is not None
+        assert _wait_for_exit(pid, 5), "the embedded database outlived serve"
+        logs = service.stdout.read()
+        assert '"event": "embedded database stopped"' in logs  # production logs are JSON lines
+    finally:
+        if service.poll() is None:
+            service.kill()
