@@ -124,16 +124,13 @@ class ContactRepository:
         self, contact: Contact, expected_version: int, fields: Mapping[str, Any], now: datetime
     ) -> Contact:
         doc = contact_document(fields)
-        to_set = {k: v for k, v in doc.items() if v is not None}
-        to_unset = {k: "" for k, v in doc.items() if v is None}
-        update: dict[str, Any] = {"$set": {**to_set, "updatedAt": now}, "$inc": {"version": 1}}
-        if to_unset:
-            update["$unset"] = to_unset
         found = await update_at_version(
             self._contacts,
             ObjectId(contact.id),
             expected_version,
-            update,
+            now,
+            set_fields={k: v for k, v in doc.items() if v is not None},
+            unset_fields=[k for k, v in doc.items() if v is None],
             noun="contact",
             id_field="contactId",
         )

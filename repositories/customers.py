@@ -197,12 +197,11 @@ class CustomerRepository:
         to_set, to_unset = _profile_set(changes)
         name = changes.get("name", customer.name)
         email = changes.get("email", customer.email)
-        to_set.update(searchTerms=_search_terms(name, email), updatedAt=now)
-        update: dict[str, Any] = {"$set": to_set, "$inc": {"version": 1}}
-        if to_unset:
-            update["$unset"] = to_unset
+        to_set["searchTerms"] = _search_terms(name, email)
         try:
-            return await self._guarded_update(customer.id, expected_version, {}, update)
+            return await self._versioned(
+                customer.id, expected_version, now, set_fields=to_set, unset_fields=to_unset
+            )
         except DuplicateKeyError as exc:
             if EMAIL_INDEX in str(exc):
                 raise _duplicate_email() from exc
@@ -212,25 +211,26 @@ class CustomerRepository:
         self, customer_id: str, expected_version: int, event: LifecycleEvent
     ) -> Customer:
         """Stage change and its history entry in one atomic write, guarded by version."""
-        update = {
-            "$set": {"lifecycleStage": event.to_stage.value, "updatedAt": event.at},
-            "$inc": {"version": 1},
-            "$push": {"lifecycleHistory": _event_document(event)},
-        }
-        guard = {"lifecycleStage": event.from_stage.value}
-        return await self._guarded_update(customer_id, expected_version, guard, update)
+        return await self._versioned(
+            customer_id,
+            expected_version,
+            event.at,
+            set_fields={"lifecycleStage": event.to_stage.value},
+            push={"lifecycleHistory": _event_document(event)},
+            guard={"lifecycleStage": event.from_stage.value},
+        )
 
-    async def _guarded_update(
-        self, customer_id: str, expected_version: int, guard: dict[str, Any], update: dict[str, Any]
+    async def _versioned(
+        self, customer_id: str, expected_version: int, now: datetime, **change: Any
     ) -> Customer:
         doc = await update_at_version(
             self._customers,
             to_object_id(customer_id),
             expected_version,
-            update,
+            now,
             noun="customer",
             id_field="customerId",
-            guard=guard,
+            **change,
         )
         return to_customer(doc)
 

@@ -74,14 +74,23 @@ async def update_at_version(
     collection: Any,
     object_id: ObjectId | None,
     expected_version: int,
-    update: dict[str, Any],
+    now: datetime,
     *,
+    set_fields: dict[str, Any],
+    unset_fields: Iterable[str] = (),
+    push: dict[str, Any] | None = None,
+    guard: dict[str, Any] | None = None,
     noun: str,
     id_field: str,
-    guard: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Apply `update` (which must $inc the version) only if the document is still at
-    `expected_version` (and matches `guard`); otherwise say why: gone, or changed since."""
+    """A versioned write: applies only if the document is still at `expected_version` (and
+    matches `guard`), bumping the version and `updatedAt`; otherwise says why: gone, or
+    changed since. Returns the document as written."""
+    update: dict[str, Any] = {"$set": {**set_fields, "updatedAt": now}, "$inc": {"version": 1}}
+    if unset := {name: "" for name in unset_fields}:
+        update["$unset"] = unset
+    if push:
+        update["$push"] = push
     doc = await collection.find_one_and_update(
         {"_id": object_id, "version": expected_version, **(guard or {})},
         update,

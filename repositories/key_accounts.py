@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -180,12 +180,12 @@ class KeyAccountRepository:
     ) -> KeyAccount:
         """changes: any of category, industry (None clears it), profile (replaced whole)."""
         to_set: dict[str, Any] = {}
-        to_unset: dict[str, str] = {}
+        to_unset: list[str] = []
         if "category" in changes:
             to_set["category"] = changes["category"].value
         if "industry" in changes:
             if changes["industry"] is None:
-                to_unset["industry"] = ""
+                to_unset.append("industry")
             else:
                 to_set["industry"] = changes["industry"]
         if "profile" in changes:
@@ -224,20 +224,18 @@ class KeyAccountRepository:
         now: datetime,
         to_set: dict[str, Any],
         *,
-        unset: dict[str, str] | None = None,
+        unset: Iterable[str] = (),
         push: dict[str, Any] | None = None,
     ) -> KeyAccount:
         """A versioned change to the dossier: applies only at `expected_version`."""
-        update: dict[str, Any] = {"$set": {**to_set, "updatedAt": now}, "$inc": {"version": 1}}
-        if unset:
-            update["$unset"] = unset
-        if push:
-            update["$push"] = push
         doc = await update_at_version(
             self._accounts,
             ObjectId(account.id),
             expected_version,
-            update,
+            now,
+            set_fields=to_set,
+            unset_fields=unset,
+            push=push,
             noun="key account",
             id_field="keyAccountId",
         )
