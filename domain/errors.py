@@ -62,6 +62,12 @@ class InvalidTransition(DomainError):
 class VersionConflict(DomainError):
     code = ErrorCode.VERSION_CONFLICT
 
+    @classmethod
+    def stale(cls, noun: str, current: int, expected: int) -> VersionConflict:
+        return cls(
+            f"the {noun} is at version {current}, not {expected}; reload it and try again", "expectedVersion"
+        )
+
 
 class Duplicate(DomainError):
     code = ErrorCode.DUPLICATE

@@ -14,6 +14,7 @@ from pymongo.errors import DuplicateKeyError
 from domain.errors import Duplicate, NotFound
 from domain.key_accounts import CONTACT_DETAILS, Contact, ContactLink, DecisionRole, Relationship
 from repositories.documents import (
+    by_ids,
     day,
     day_of,
     find_all,
@@ -103,11 +104,7 @@ class ContactRepository:
         self._links = db[RELATIONSHIPS]
 
     async def by_ids(self, ids: Sequence[str]) -> list[Contact | None]:
-        found = {
-            str(d["_id"]): to_contact(d)
-            for d in await find_all(self._contacts, {"_id": {"$in": object_ids(ids)}})
-        }
-        return [found.get(i) for i in ids]
+        return await by_ids(self._contacts, ids, to_contact)
 
     async def get(self, contact_id: str, field: str = "contactId") -> Contact:
         [found] = await self.by_ids([contact_id])
@@ -177,12 +174,10 @@ class ContactRepository:
         except DuplicateKeyError as exc:
             raise Duplicate("these contacts already have this relationship", "relationship") from exc
 
-    async def unlink(self, link_id: str) -> tuple[str, str]:
-        """Remove a relationship; returns the (from, to) contact ids it joined."""
-        doc = await self._links.find_one_and_delete({"_id": to_object_id(link_id)})
-        if doc is None:
+    async def unlink(self, link_id: str) -> None:
+        removed = await self._links.delete_one({"_id": to_object_id(link_id)})
+        if removed.deleted_count == 0:
             raise NotFound("no relationship with this id", "relationshipId")
-        return str(doc["fromContactId"]), str(doc["toContactId"])
 
     async def relationship_ends(self, link_id: str) -> tuple[str, str]:
         doc = await self._links.find_one({"_id": to_object_id(link_id)})

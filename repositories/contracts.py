@@ -10,7 +10,16 @@ from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.key_accounts import ServiceContract
-from repositories.documents import day, day_of, find_all, insert_missing, money, money_document, object_ids
+from repositories.documents import (
+    by_ids,
+    day,
+    day_of,
+    find_all,
+    insert_missing,
+    money,
+    money_document,
+    object_ids,
+)
 
 COLLECTION = "service_contracts"
 
@@ -54,11 +63,7 @@ class ContractRepository:
         await insert_missing(self._contracts, docs)
 
     async def by_ids(self, ids: Sequence[str]) -> list[ServiceContract | None]:
-        found = {
-            str(d["_id"]): to_contract(d)
-            for d in await find_all(self._contracts, {"_id": {"$in": object_ids(ids)}})
-        }
-        return [found.get(i) for i in ids]
+        return await by_ids(self._contracts, ids, to_contract)
 
     async def by_key_account_ids(self, key_account_ids: Sequence[str]) -> list[list[ServiceContract]]:
         """Each account's contracts, soonest ending first (one query for all accounts)."""

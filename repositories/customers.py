@@ -23,7 +23,13 @@ from domain.lifecycle import (
     LifecycleEvent,
     LifecycleStage,
 )
-from repositories.documents import day, day_of, find_all, insert_missing, object_ids, update_at_version
+from repositories.documents import (
+    by_ids,
+    day,
+    day_of,
+    insert_missing,
+    update_at_version,
+)
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, find_page
 
@@ -156,12 +162,7 @@ class CustomerRepository:
         self._customers = db[COLLECTION]
 
     async def by_ids(self, ids: Sequence[str]) -> list[Customer | None]:
-        """Customers in the order of `ids` (None where missing): one query for all."""
-        found = {
-            str(d["_id"]): to_customer(d)
-            for d in await find_all(self._customers, {"_id": {"$in": object_ids(ids)}})
-        }
-        return [found.get(i) for i in ids]
+        return await by_ids(self._customers, ids, to_customer)
 
     async def get(self, customer_id: str) -> Customer:
         oid = to_object_id(customer_id)

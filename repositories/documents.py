@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from bson import Decimal128, ObjectId
 from pymongo import ReturnDocument
@@ -12,6 +12,8 @@ from pymongo import ReturnDocument
 from domain.errors import NotFound, VersionConflict
 from domain.money import Money
 from repositories.ids import to_object_id
+
+T = TypeVar("T")
 
 
 def day(value: date | None) -> datetime | None:
@@ -66,6 +68,14 @@ async def find_all(collection: Any, query: dict[str, Any], sort: list[tuple[str,
     return await cursor.to_list()
 
 
+async def by_ids(
+    collection: Any, ids: Sequence[str], to_item: Callable[[Mapping[str, Any]], T]
+) -> list[T | None]:
+    """The items for `ids`, in their order (None where missing): one query for all."""
+    found = {str(d["_id"]): to_item(d) for d in await find_all(collection, {"_id": {"$in": object_ids(ids)}})}
+    return [found.get(i) for i in ids]
+
+
 async def aggregate_all(collection: Any, pipeline: list[dict[str, Any]]) -> list:
     return await (await collection.aggregate(pipeline, batchSize=ONE_BATCH)).to_list()
 
@@ -101,7 +111,4 @@ async def update_at_version(
     current = await collection.find_one({"_id": object_id}, {"version": 1})
     if current is None:
         raise NotFound(f"no {noun} with this id", id_field)
-    raise VersionConflict(
-        f"the {noun} is at version {current['version']}, not {expected_version}; reload it and try again",
-        "expectedVersion",
-    )
+    raise VersionConflict.stale(noun, current["version"], expected_version)

@@ -15,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 from domain.errors import Duplicate, NotFound
 from domain.key_accounts import Category, CompanyProfile, Grade, GradeChange, KeyAccount
 from repositories.documents import (
-    find_all,
+    by_ids,
     insert_missing,
     money,
     money_document,
@@ -130,15 +130,13 @@ class KeyAccountRepository:
         self._accounts = db[COLLECTION]
 
     async def by_ids(self, ids: Sequence[str]) -> list[KeyAccount | None]:
-        found = {
-            str(d["_id"]): to_key_account(d)
-            for d in await find_all(self._accounts, {"_id": {"$in": object_ids(ids)}})
-        }
-        return [found.get(i) for i in ids]
+        return await by_ids(self._accounts, ids, to_key_account)
 
-    async def get(self, key_account_id: str, field: str = "keyAccountId") -> KeyAccount:
+    async def get(
+        self, key_account_id: str, field: str = "keyAccountId", session: AsyncClientSession | None = None
+    ) -> KeyAccount:
         oid = to_object_id(key_account_id)
-        doc = await self._accounts.find_one({"_id": oid}) if oid else None
+        doc = await self._accounts.find_one({"_id": oid}, session=session) if oid else None
         if doc is None:
             raise NotFound("no key account with this id", field)
         return to_key_account(doc)
@@ -257,12 +255,6 @@ class KeyAccountRepository:
         else:
             to_set["plannedNextVisitAt"] = planned_next_visit_at
         await self._accounts.update_one({"_id": ObjectId(account_id)}, update, session=session)
-
-    async def get_in(self, account_id: str, session: AsyncClientSession) -> KeyAccount:
-        doc = await self._accounts.find_one({"_id": ObjectId(account_id)}, session=session)
-        if doc is None:
-            raise NotFound("no key account with this id", "keyAccountId")
-        return to_key_account(doc)
 
     async def page(self, where: KeyAccountFilter, first: int | None, after: str | None) -> Page[KeyAccount]:
         return await find_page(

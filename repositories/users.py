@@ -11,7 +11,7 @@ from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.users import Role, User
-from repositories.documents import find_all, object_ids
+from repositories.documents import by_ids
 
 USERS = "users"
 TOKENS = "api_tokens"
@@ -60,10 +60,7 @@ class UserRepository:
         return _user(docs[0]) if docs else None
 
     async def by_ids(self, ids: list[str]) -> list[User | None]:
-        found = {
-            str(d["_id"]): _user(d) for d in await find_all(self._users, {"_id": {"$in": object_ids(ids)}})
-        }
-        return [found.get(i) for i in ids]
+        return await by_ids(self._users, ids, _user)
 
     async def ensure_user(self, name: str, role: Role, partner_id: str | None, now: datetime) -> User:
         """The user with this name, created if new. An existing user keeps its role:

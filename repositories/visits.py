@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.errors import NotFound
 from domain.key_accounts import FollowUp, VisitFindings, VisitLog
-from repositories.documents import find_all, insert_missing, object_ids, without_none
+from repositories.documents import by_ids, insert_missing, object_ids, without_none
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, count_children, find_child_pages
 
@@ -104,11 +104,7 @@ class VisitRepository:
         return to_visit(doc) if doc else None
 
     async def by_ids(self, ids: Sequence[str]) -> list[VisitLog | None]:
-        found = {
-            str(d["_id"]): to_visit(d)
-            for d in await find_all(self._visits, {"_id": {"$in": object_ids(ids)}})
-        }
-        return [found.get(i) for i in ids]
+        return await by_ids(self._visits, ids, to_visit)
 
     async def get(self, visit_id: str) -> VisitLog:
         oid = to_object_id(visit_id)

@@ -16,10 +16,7 @@ from resolvers.outcome import Outcome, attempt
 
 def _check_version(customer: Customer, expected_version: int) -> None:
     if customer.version != expected_version:
-        raise VersionConflict(
-            f"the customer is at version {customer.version}, not {expected_version}; reload it and try again",
-            "expectedVersion",
-        )
+        raise VersionConflict.stale("customer", customer.version, expected_version)
 
 
 async def create_customer(

@@ -387,7 +387,7 @@ async def log_visit(ctx: Context, report: VisitReport) -> Outcome[VisitLog]:
             # The plan follows the latest visit by date (a back-filled older report
             # does not move it); racing loggers retry the whole transaction.
             latest = await ctx.visits.latest(account.id, session)
-            current = await ctx.key_accounts.get_in(account.id, session)
+            current = await ctx.key_accounts.get(account.id, session=session)
             assert latest is not None
             due = next_visit_due(
                 current.grade, ctx.visit_cadence, current.created_at, latest.visited_at, latest.next_visit_at

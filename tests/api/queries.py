@@ -21,22 +21,6 @@ CREATE_CUSTOMER = _customer_mutation("createCustomer", "CreateCustomerInput")
 UPDATE_CUSTOMER = _customer_mutation("updateCustomer", "UpdateCustomerInput")
 
 CUSTOMER = f"""
-mutation($input: CreateCustomerInput!) {{
-  createCustomer(input: $input) {{
-    customer {{ {CUSTOMER_FIELDS} }}
-    errors {{ code message field }}
-  }}
-}}"""
-
-UPDATE_CUSTOMER = f"""
-mutation($input: UpdateCustomerInput!) {{
-  updateCustomer(input: $input) {{
-    customer {{ {CUSTOMER_FIELDS} }}
-    errors {{ code message field }}
-  }}
-}}"""
-
-CUSTOMER = f"""
 query($id: ID!) {{ customer(id: $id) {{ {CUSTOMER_FIELDS}
   stageTimings {{ stage enteredAt exitedAt totalTime totalSeconds visits current }} }} }}"""
 
