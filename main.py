@@ -10,10 +10,10 @@ import typer
 import uvicorn
 from pymongo.asynchronous.database import AsyncDatabase
 
+from demo_data import seed_demo_data
 from domain.users import Role
 from migrations import migrate as apply_migrations
 from repositories.users import UserConflict, UserRepository
-from resolvers.demo_data import seed_demo_data
 from resolvers.users import issue_token
 from server.app import create_app
 from server.clock import system_clock

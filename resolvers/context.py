@@ -8,6 +8,7 @@ from functools import cached_property
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from domain.clock import Clock
 from domain.customers import Customer
 from domain.key_accounts import Contact, ContactLink, KeyAccount, ServiceContract, VisitCadence
 from domain.users import User
@@ -19,7 +20,6 @@ from repositories.records import RecordRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
 from resolvers.loaders import BatchLoader, ChildPagesLoader
-from server.clock import Clock
 
 
 @dataclass

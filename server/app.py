@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from demo_data import seed_demo_data
 from domain.users import Role
 from migrations import is_current, migrate
 from repositories.customers import CustomerRepository
 from repositories.users import UserRepository
-from resolvers.demo_data import seed_demo_data
 from resolvers.users import issue_token
 from schema import build_schema
 from server.clock import Clock, system_clock

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-Clock = Callable[[], datetime]
+from domain.clock import Clock
+
+__all__ = ["Clock", "FixedClock", "system_clock"]
 
 
 def _to_millis(moment: datetime) -> datetime:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import httpx
 
+from demo_data import seed_demo_data
 from domain.users import Role
 from migrations import migrate
 from repositories.users import UserRepository
-from resolvers.demo_data import seed_demo_data
 from resolvers.users import issue_token
 from server.app import create_app
 from server.clock import system_clock

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
+from demo_data import dossier_documents, store_dossiers
 from domain.customers import CustomerKind
 from domain.key_accounts import VisitCadence
 from repositories.customers import CustomerRepository, new_customer_document
-from resolvers.demo_data import dossier_documents, store_dossiers
 
 BOOK = """query($first: Int!) {
   keyAccounts(first: $first) {

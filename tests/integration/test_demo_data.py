@@ -1,7 +1,7 @@
 """The demo data a new team member meets in `make run`: believable, and idempotent."""
 
+from demo_data import seed_demo_data
 from domain.key_accounts import VisitCadence
-from resolvers.demo_data import seed_demo_data
 from tests.api.dossier import KEY_ACCOUNTS
 from tests.conftest import T0
 

@@ -1,4 +1,5 @@
-"""Demo data: a believable customer base across every lifecycle stage.
+"""Demo data, loaded by `main.py seed` and `serve --seed-if-empty`: a believable
+customer base across every lifecycle stage, and key-account dossiers.
 
 Deterministic (a seeded random generator, fixed ids), so running it twice adds nothing.
 Histories are random walks through the real state machine, so they are always valid.
