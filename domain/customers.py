@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import re
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from domain.errors import Problem, ValidationFailed
 from domain.lifecycle import LifecycleEvent, LifecycleStage
+from domain.validation import LONG_TEXT_MAX, NAME_MAX, Problems
 
 
 class CustomerKind(Enum):
@@ -20,14 +21,13 @@ class CustomerKind(Enum):
     ORGANIZATION = "ORGANIZATION"
 
 
-NAME_MAX = 200
-EMAIL_MAX = 254
-PHONE_MAX = 32
-SOURCE_MAX = 100
 TAG_MAX = 50
-TAGS_MAX = 50
-REASON_MAX = 1000
-_PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]{4,30}$")
+SOURCE_MAX = 100
+EMAIL_MAX = 254
+PHONE_INPUT_MAX = 40
+IDEMPOTENCY_KEY_MAX = 200
+#: Where a phone number written without a country code is from (a setting's default).
+DEFAULT_PHONE_REGION = "CN"
 
 #: Profile fields a client may set, in the order problems are reported.
 PROFILE_FIELDS = ("name", "kind", "email", "phone", "birthday", "tags", "source")
@@ -50,92 +50,93 @@ class Customer:
     updated_at: datetime
 
 
-def _text(value: Any, name: str, limit: int, problems: list[Problem], *, required: bool):
-    if value is None:
-        if required:
-            problems.append(Problem(ValidationFailed.code, f"{name} is required", name))
-        return None
-    text = value.strip()
-    if not text:
-        if required:
-            problems.append(Problem(ValidationFailed.code, f"{name} must not be empty", name))
-        return None
-    if len(text) > limit:
-        problems.append(Problem(ValidationFailed.code, f"{name} is longer than {limit} characters", name))
-    return text
-
-
-def check_profile(changes: Mapping[str, Any], today: date, *, creating: bool) -> dict[str, Any]:
+def check_profile(
+    changes: Mapping[str, Any], today: date, *, creating: bool, phone_region: str = DEFAULT_PHONE_REGION
+) -> dict[str, Any]:
     """Validate and normalise profile fields; raises ValidationFailed listing every problem.
 
     `changes` holds only the fields the client sent; None means "clear it".
     """
-    problems: list[Problem] = []
+    problems = Problems()
     clean: dict[str, Any] = {}
-    code = ValidationFailed.code
 
     if creating or "name" in changes:
-        clean["name"] = _text(changes.get("name"), "name", NAME_MAX, problems, required=True)
+        clean["name"] = problems.text(changes.get("name"), "name", required=True, limit=NAME_MAX)
     if "kind" in changes:
         if changes["kind"] is None:
-            problems.append(Problem(code, "kind is required", "kind"))
+            problems.add("kind", "kind is required")
         clean["kind"] = changes["kind"]
     if "email" in changes:
         clean["email"] = check_email(changes["email"], "email", problems)
     if "phone" in changes:
-        clean["phone"] = check_phone(changes["phone"], "phone", problems)
+        clean["phone"] = check_phone(changes["phone"], "phone", problems, phone_region)
     if "birthday" in changes:
-        birthday = changes["birthday"]
-        if birthday is not None and birthday > today:
-            problems.append(Problem(code, "birthday cannot be in the future", "birthday"))
-        clean["birthday"] = birthday
+        problems.birthday(changes["birthday"], "birthday", today)
+        clean["birthday"] = changes["birthday"]
     if "tags" in changes:
-        clean["tags"] = _check_tags(changes["tags"] or [], problems)
+        tags = problems.texts(changes["tags"], "tags", limit=TAG_MAX)
+        clean["tags"] = list(dict.fromkeys(t.lower() for t in tags))
     if "source" in changes:
-        clean["source"] = _text(changes["source"], "source", SOURCE_MAX, problems, required=False)
+        clean["source"] = problems.text(changes["source"], "source", required=False, limit=SOURCE_MAX)
 
-    if problems:
-        raise ValidationFailed(problems)
+    problems.raise_if_any()
     return clean
 
 
-def check_email(value: str | None, field: str, problems: list[Problem]) -> str | None:
-    email = _text(value, field, EMAIL_MAX, problems, required=False)
+def check_email(value: str | None, field: str, problems: Problems) -> str | None:
+    email = problems.text(value, field, required=False, limit=EMAIL_MAX)
     if email is None:
         return None
     try:
         return validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
-        problems.append(Problem(ValidationFailed.code, f"{field} is not valid: {exc}", field))
+        problems.add(field, f"{field} is not valid: {exc}")
         return email
 
 
-def check_phone(value: str | None, field: str, problems: list[Problem]) -> str | None:
-    phone = _text(value, field, PHONE_MAX, problems, required=False)
-    if phone is not None and not _PHONE.match(phone):
-        problems.append(Problem(ValidationFailed.code, f"{field} must be digits, spaces, +-(). only", field))
-    return phone
-
-
-def _check_tags(tags: list[str], problems: list[Problem]) -> list[str]:
-    if len(tags) > TAGS_MAX:
-        problems.append(Problem(ValidationFailed.code, f"at most {TAGS_MAX} tags", "tags"))
-    clean: list[str] = []
-    for i, tag in enumerate(tags):
-        text = tag.strip().lower()
-        if not text or len(text) > TAG_MAX:
-            problems.append(
-                Problem(ValidationFailed.code, f"a tag has 1 to {TAG_MAX} characters", f"tags[{i}]")
-            )
-        elif text not in clean:
-            clean.append(text)
-    return clean
+def check_phone(value: str | None, field: str, problems: Problems, region: str) -> str | None:
+    """The number in E.164 (+8613812345678); one without a country code is read as a
+    number of `region`."""
+    text = problems.text(value, field, required=False, limit=PHONE_INPUT_MAX)
+    if text is None:
+        return None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        problems.add(field, f"{field} is not a valid phone number (write +country code for other countries)")
+        return text
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def check_reason(reason: str | None) -> str:
-    problems: list[Problem] = []
-    text = _text(reason, "reason", REASON_MAX, problems, required=True)
-    if problems:
-        raise ValidationFailed(problems)
+    problems = Problems()
+    text = problems.text(reason, "reason", required=True, limit=LONG_TEXT_MAX, multiline=True)
+    problems.raise_if_any()
     assert text is not None
     return text
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    problems = Problems()
+    clean = problems.text(key, "idempotencyKey", required=False, limit=IDEMPOTENCY_KEY_MAX)
+    problems.raise_if_any()
+    return clean
+
+
+def request_fingerprint(fields: Mapping[str, Any]) -> str:
+    """What a request asked for, as a digest: a retry with the same idempotency key must
+    ask for the same thing (compared after normalising, so an equivalent retry matches)."""
+    canonical = sorted((name, _canonical(value)) for name, value in fields.items())
+    return hashlib.sha256(repr(canonical).encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value

@@ -13,6 +13,7 @@ class ErrorCode(Enum):
     VERSION_CONFLICT = "VERSION_CONFLICT"
     DUPLICATE = "DUPLICATE"
     INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,22 @@ class Duplicate(DomainError):
     code = ErrorCode.DUPLICATE
 
 
+class IdempotencyKeyReused(DomainError):
+    """The key was used before with a different request: replaying the first answer would
+    hide that this one was never carried out (as payment APIs answer)."""
+
+    code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+
 class BadArgument(ValueError):
-    """A malformed argument (a cursor we never issued, a page size out of range): the
-    request itself is wrong, so it is a GraphQL error (BAD_USER_INPUT), not a payload one."""
+    """A malformed query argument (a cursor we never issued, a page size out of range, a
+    search too long, an id of the wrong type): the request itself is wrong, so it is a
+    GraphQL error (BAD_USER_INPUT, naming the argument in `extensions.field`), not a
+    payload one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Forbidden(Exception):

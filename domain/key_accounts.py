@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from domain.customers import check_email, check_phone
-from domain.errors import ErrorCode, Problem, ValidationFailed
-from domain.money import Money, money_problem
+from domain.money import Money
 from domain.users import Role, User
+from domain.validation import LONG_TEXT_MAX, NAME_MAX, Problems, years_after
 
 
 class Grade(Enum):
@@ -140,6 +141,19 @@ CONTACT_DETAILS = (
 
 
 @dataclass(frozen=True)
+class ContactRelationship:
+    """Who knows whom: `from_contact_id` stands in `relationship` to `to_contact_id`
+    (e.g. REPORTS_TO)."""
+
+    id: str
+    from_contact_id: str
+    to_contact_id: str
+    relationship: Relationship
+    note: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class ContactLink:
     """A relationship as one contact sees it: outgoing (I report to X) or incoming."""
 
@@ -148,6 +162,7 @@ class ContactLink:
     outgoing: bool
     contact_id: str  # the other contact
     note: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -220,93 +235,104 @@ def may_open_key_accounts(viewer: User) -> bool:
 # --- rules on what is written ------------------------------------------------------------
 
 SATISFACTION_RANGE = range(1, 6)
-TEXT_MAX = 2000
-
-
-class ProblemList:
-    """Collects every problem in one input, then raises them together."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def add(self, field_path: str, message: str) -> None:
-        self.problems.append(Problem(ErrorCode.VALIDATION, message, field_path))
-
-    def text(self, value: str | None, field_path: str, *, required: bool, limit: int = 200) -> str | None:
-        text = value.strip() if value else ""
-        if not text:
-            if required:
-                self.add(field_path, f"{field_path} is required")
-            return None
-        if len(text) > limit:
-            self.add(field_path, f"{field_path} is longer than {limit} characters")
-        return text
-
-    def money(self, value: Money | None, field_path: str) -> None:
-        if value is not None and (problem := money_problem(value)):
-            self.add(field_path, problem)
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ValidationFailed(self.problems)
+#: How far ahead a next visit or a follow-up may be agreed, and how far back a visit report
+#: may be filed (a report of a visit more than ten years ago is a typing mistake).
+PLANNING_HORIZON_YEARS = 3
+VISIT_BACKFILL_YEARS = 10
+#: A visit logged "now" from another time zone may read as up to a day ahead.
+VISIT_CLOCK_SKEW = timedelta(days=1)
+#: Contracts run within these years, for at most this long.
+CONTRACT_FIRST_DAY = date(1970, 1, 1)
+CONTRACT_LAST_DAY = date(2100, 12, 31)
+CONTRACT_TERM_YEARS_MAX = 30
+FOLLOW_UPS_MAX = 50
+VISIT_CONTACTS_MAX = 100
+VISITORS_MAX = 20
+TEAM_MAX = 50
 
 
 def check_visit(
     visited_at: datetime,
     now: datetime,
     purpose: str | None,
-    satisfaction: int | None,
+    findings: VisitFindings,
     follow_ups: Sequence[tuple[str | None, str | None, datetime | None]],
     next_visit_at: datetime | None,
-) -> str:
-    """Validate a visit report; follow_ups are (action, owner id, due at). Returns the purpose."""
-    problems = ProblemList()
-    if visited_at > now:
+    counts: tuple[int, int],
+) -> tuple[str, VisitFindings, list[str]]:
+    """Validate a visit report; follow_ups are (action, owner id, due at), counts are
+    (visitors, contacts met). Returns the purpose, the findings and the follow-up actions,
+    cleaned."""
+    problems = Problems()
+    if visited_at > now + VISIT_CLOCK_SKEW:
         problems.add("visitedAt", "a visit cannot be logged before it happens")
-    clean_purpose = problems.text(purpose, "purpose", required=True, limit=TEXT_MAX)
-    if satisfaction is not None and satisfaction not in SATISFACTION_RANGE:
+    elif visited_at < years_after(now, -VISIT_BACKFILL_YEARS):
+        problems.add("visitedAt", f"a visit report is filed within {VISIT_BACKFILL_YEARS} years of the visit")
+    clean_purpose = problems.text(purpose, "purpose", required=True, limit=LONG_TEXT_MAX, multiline=True)
+    if findings.satisfaction is not None and findings.satisfaction not in SATISFACTION_RANGE:
         problems.add("findings.satisfaction", "satisfaction is from 1 to 5")
-    for i, (action, owner_id, due_at) in enumerate(follow_ups):
-        problems.text(action, f"followUps[{i}].action", required=True, limit=TEXT_MAX)
-        if not owner_id:
-            problems.add(f"followUps[{i}].ownerId", "a follow-up needs an owner")
-        if due_at is None:
-            problems.add(f"followUps[{i}].dueAt", "a follow-up needs a due date")
-    if next_visit_at is not None and next_visit_at <= visited_at:
-        problems.add("nextVisitAt", "the next visit comes after this one")
+    clean_findings = VisitFindings(
+        needs=problems.texts(findings.needs, "findings.needs", limit=LONG_TEXT_MAX),
+        satisfaction=findings.satisfaction,
+        issues=problems.texts(findings.issues, "findings.issues", limit=LONG_TEXT_MAX),
+    )
+    visitors, contacts = counts
+    problems.count(range(visitors), "visitorIds", VISITORS_MAX)
+    problems.count(range(contacts), "contactIds", VISIT_CONTACTS_MAX)
+    horizon = years_after(visited_at, PLANNING_HORIZON_YEARS)
+    actions: list[str] = []
+    if problems.count(follow_ups, "followUps", FOLLOW_UPS_MAX):
+        for i, (action, owner_id, due_at) in enumerate(follow_ups):
+            text = problems.text(action, f"followUps[{i}].action", required=True, limit=LONG_TEXT_MAX)
+            actions.append(text or "")
+            if not owner_id:
+                problems.add(f"followUps[{i}].ownerId", "a follow-up needs an owner")
+            if due_at is None:
+                problems.add(f"followUps[{i}].dueAt", "a follow-up needs a due date")
+            else:
+                problems.moment(due_at, f"followUps[{i}].dueAt", visited_at, horizon)
+    if next_visit_at is not None:
+        if next_visit_at <= visited_at:
+            problems.add("nextVisitAt", "the next visit comes after this one")
+        else:
+            problems.moment(next_visit_at, "nextVisitAt", visited_at, horizon)
     problems.raise_if_any()
     assert clean_purpose is not None
-    return clean_purpose
+    return clean_purpose, clean_findings, actions
 
 
 def check_contract(content: str | None, starts_on: date, ends_on: date, fees: Money) -> str:
-    problems = ProblemList()
-    clean = problems.text(content, "content", required=True, limit=TEXT_MAX)
+    problems = Problems()
+    clean = problems.text(content, "content", required=True, limit=LONG_TEXT_MAX, multiline=True)
+    problems.day(starts_on, "startsOn", CONTRACT_FIRST_DAY, CONTRACT_LAST_DAY)
+    problems.day(ends_on, "endsOn", CONTRACT_FIRST_DAY, CONTRACT_LAST_DAY)
     if ends_on < starts_on:
         problems.add("endsOn", "a contract cannot end before it starts")
+    elif (ends_on - starts_on).days > CONTRACT_TERM_YEARS_MAX * 366:
+        problems.add("endsOn", f"a contract runs for at most {CONTRACT_TERM_YEARS_MAX} years")
     problems.money(fees, "fees")
     problems.raise_if_any()
     assert clean is not None
     return clean
 
 
-def check_link(from_contact: Contact | None, to_contact: Contact | None) -> None:
-    problems = ProblemList()
-    if from_contact is None:
-        problems.add("fromContactId", "no contact with this id in an account you can see")
-    if to_contact is None:
-        problems.add("toContactId", "no contact with this id in an account you can see")
-    if from_contact and to_contact and from_contact.id == to_contact.id:
+def check_link(from_contact: Contact, to_contact: Contact, note: str | None) -> str | None:
+    problems = Problems()
+    if from_contact.id == to_contact.id:
         problems.add("toContactId", "a contact cannot be related to itself")
+    clean = problems.text(note, "note", required=False, limit=LONG_TEXT_MAX, multiline=True)
     problems.raise_if_any()
+    return clean
 
 
-def check_contact(fields: dict, today: date, *, creating: bool) -> dict:
+def check_contact(
+    fields: dict[str, Any], today: date, *, creating: bool, phone_region: str
+) -> dict[str, Any]:
     """Validate and normalise contact fields (only those sent; None clears)."""
-    problems = ProblemList()
-    clean: dict = {}
+    problems = Problems()
+    clean: dict[str, Any] = {}
     if creating or "name" in fields:
-        clean["name"] = problems.text(fields.get("name"), "name", required=True)
+        clean["name"] = problems.text(fields.get("name"), "name", required=True, limit=NAME_MAX)
     if "title" in fields:
         clean["title"] = problems.text(fields["title"], "title", required=False)
     if "decision_role" in fields:
@@ -314,40 +340,56 @@ def check_contact(fields: dict, today: date, *, creating: bool) -> dict:
             problems.add("decisionRole", "decisionRole is required")
         clean["decision_role"] = fields["decision_role"]
     if "email" in fields:
-        clean["email"] = check_email(fields["email"], "email", problems.problems)
+        clean["email"] = check_email(fields["email"], "email", problems)
     if "phone" in fields:
-        clean["phone"] = check_phone(fields["phone"], "phone", problems.problems)
+        clean["phone"] = check_phone(fields["phone"], "phone", problems, phone_region)
     if "birthday" in fields:
-        if fields["birthday"] is not None and fields["birthday"] > today:
-            problems.add("birthday", "birthday cannot be in the future")
+        problems.birthday(fields["birthday"], "birthday", today)
         clean["birthday"] = fields["birthday"]
     if "hobbies" in fields:
-        clean["hobbies"] = [
-            h
-            for i, x in enumerate(fields["hobbies"] or [])
-            if (h := problems.text(x, f"hobbies[{i}]", required=True))
-        ]
+        clean["hobbies"] = problems.texts(fields["hobbies"], "hobbies")
     for name in CONTACT_DETAILS:
         if name in fields:
-            clean[name] = problems.text(fields[name], _camel(name), required=False, limit=TEXT_MAX)
+            clean[name] = problems.text(
+                fields[name], _camel(name), required=False, limit=LONG_TEXT_MAX, multiline=True
+            )
     problems.raise_if_any()
     return clean
 
 
-def check_company_profile(profile: CompanyProfile, industry: str | None) -> None:
-    problems = ProblemList()
+def check_company_profile(profile: CompanyProfile, industry: str | None) -> CompanyProfile:
+    """The profile with its texts cleaned, or every problem in it."""
+    problems = Problems()
     problems.text(industry, "industry", required=False)
-    problems.text(profile.legal_representative, "companyProfile.legalRepresentative", required=False)
-    problems.text(profile.size, "companyProfile.size", required=False)
-    problems.text(profile.person_in_charge, "companyProfile.personInCharge", required=False)
-    for i, product in enumerate(profile.main_products):
-        problems.text(product, f"companyProfile.mainProducts[{i}]", required=True)
-    problems.money(profile.annual_revenue, "companyProfile.annualRevenue")
-    if profile.profit_or_loss is not None and (
-        p := money_problem(profile.profit_or_loss, allow_negative=True)
-    ):
-        problems.add("companyProfile.profitOrLoss", p)
+    path = "companyProfile."
+    clean = CompanyProfile(
+        legal_representative=problems.text(
+            profile.legal_representative, path + "legalRepresentative", required=False
+        ),
+        size=problems.text(profile.size, path + "size", required=False),
+        main_products=problems.texts(profile.main_products, path + "mainProducts", max_items=100),
+        annual_revenue=profile.annual_revenue,
+        profit_or_loss=profile.profit_or_loss,
+        person_in_charge=problems.text(profile.person_in_charge, path + "personInCharge", required=False),
+    )
+    problems.money(profile.annual_revenue, path + "annualRevenue")
+    problems.money(profile.profit_or_loss, path + "profitOrLoss", allow_negative=True)
     problems.raise_if_any()
+    return clean
+
+
+def check_industry(industry: str | None) -> str | None:
+    problems = Problems()
+    clean = problems.text(industry, "industry", required=False)
+    problems.raise_if_any()
+    return clean
+
+
+def check_team(member_ids: Sequence[str]) -> list[str]:
+    problems = Problems()
+    problems.count(member_ids, "memberIds", TEAM_MAX)
+    problems.raise_if_any()
+    return list(dict.fromkeys(member_ids))
 
 
 def _camel(name: str) -> str:
@@ -356,8 +398,8 @@ def _camel(name: str) -> str:
 
 
 def check_grade_change(current: Grade, new: Grade, reason: str | None) -> str:
-    problems = ProblemList()
-    clean = problems.text(reason, "reason", required=True, limit=TEXT_MAX)
+    problems = Problems()
+    clean = problems.text(reason, "reason", required=True, limit=LONG_TEXT_MAX, multiline=True)
     if current is new:
         problems.add("grade", f"the account is already grade {new.value}")
     problems.raise_if_any()

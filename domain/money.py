@@ -8,6 +8,11 @@ from decimal import Decimal
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
+#: Digits an amount may have before and after the decimal point: a quadrillion in any
+#: currency, to the ten-thousandth, fits Decimal128 exactly with room to add up.
+INTEGER_DIGITS_MAX = 15
+SCALE_MAX = 4
+
 
 @dataclass(frozen=True)
 class Money:
@@ -23,6 +28,9 @@ def money_problem(money: Money, *, allow_negative: bool = False) -> str | None:
         return "amount must be a finite number"
     if money.amount < 0 and not allow_negative:
         return "amount cannot be negative"
-    if -money.amount.as_tuple().exponent > 4:  # type: ignore[operator]
-        return "amount has at most 4 decimal places"
+    if money.amount != 0 and money.amount.adjusted() >= INTEGER_DIGITS_MAX:
+        return f"amount has at most {INTEGER_DIGITS_MAX} digits before the decimal point"
+    exponent = money.amount.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > SCALE_MAX:
+        return f"amount has at most {SCALE_MAX} decimal places"
     return None

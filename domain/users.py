@@ -16,6 +16,8 @@ class Role(Enum):
 
 #: Roles that may create and change customers (finer rules per role come later).
 CUSTOMER_WRITERS = frozenset({Role.ADMIN, Role.CX_AGENT})
+#: Roles that pick managers and teams, so they read the directory of users.
+DIRECTORY_READERS = frozenset({Role.ADMIN, Role.ACCOUNT_MANAGER})
 
 
 @dataclass(frozen=True)
@@ -28,3 +30,12 @@ class User:
     @property
     def may_write_customers(self) -> bool:
         return self.role in CUSTOMER_WRITERS
+
+
+def may_list_users(viewer: User) -> bool:
+    return viewer.role in DIRECTORY_READERS
+
+
+def may_see_user(viewer: User, user_id: str) -> bool:
+    """Who may fetch a user by id: whoever may list users, and everyone themselves."""
+    return may_list_users(viewer) or viewer.id == user_id

@@ -13,12 +13,17 @@ from types import ModuleType
 import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
-from migrations import m0001_customers, m0002_users, m0003_key_accounts
+from migrations import m0001_customers, m0002_users, m0003_key_accounts, m0004_directory_and_nodes
 
 log = structlog.get_logger(__name__)
 
 RECORDS = "_migrations"
-MIGRATIONS: tuple[ModuleType, ...] = (m0001_customers, m0002_users, m0003_key_accounts)
+MIGRATIONS: tuple[ModuleType, ...] = (
+    m0001_customers,
+    m0002_users,
+    m0003_key_accounts,
+    m0004_directory_and_nodes,
+)
 
 
 async def applied_versions(db: AsyncDatabase) -> set[int]:

@@ -12,7 +12,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from domain.errors import Duplicate, NotFound
-from domain.key_accounts import CONTACT_DETAILS, Contact, ContactLink, DecisionRole, Relationship
+from domain.key_accounts import (
+    CONTACT_DETAILS,
+    Contact,
+    ContactLink,
+    ContactRelationship,
+    DecisionRole,
+    Relationship,
+)
 from repositories.documents import (
     by_ids,
     day,
@@ -98,6 +105,17 @@ def relationship_document(
     )
 
 
+def to_relationship(doc: Mapping[str, Any]) -> ContactRelationship:
+    return ContactRelationship(
+        id=str(doc["_id"]),
+        from_contact_id=str(doc["fromContactId"]),
+        to_contact_id=str(doc["toContactId"]),
+        relationship=Relationship(doc["relationship"]),
+        note=doc.get("note"),
+        created_at=doc["createdAt"],
+    )
+
+
 class ContactRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._contacts = db[CONTACTS]
@@ -179,11 +197,8 @@ class ContactRepository:
         if removed.deleted_count == 0:
             raise NotFound("no relationship with this id", "relationshipId")
 
-    async def relationship_ends(self, link_id: str) -> tuple[str, str]:
-        doc = await self._links.find_one({"_id": to_object_id(link_id)})
-        if doc is None:
-            raise NotFound("no relationship with this id", "relationshipId")
-        return str(doc["fromContactId"]), str(doc["toContactId"])
+    async def relationships_by_ids(self, ids: Sequence[str]) -> list[ContactRelationship | None]:
+        return await by_ids(self._links, ids, to_relationship)
 
     async def links_by_contact_ids(self, contact_ids: Sequence[str]) -> list[list[ContactLink]]:
         """Each contact's relationships both ways (one query for all contacts)."""
@@ -196,6 +211,8 @@ class ContactRepository:
             for me, other, outgoing in ((source, target, True), (target, source, False)):
                 if me in links:
                     links[me].append(
-                        ContactLink(str(doc["_id"]), relationship, outgoing, other, doc.get("note"))
+                        ContactLink(
+                            str(doc["_id"]), relationship, outgoing, other, doc.get("note"), doc["createdAt"]
+                        )
                     )
         return [links[c] for c in contact_ids]

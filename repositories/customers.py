@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from domain.customers import Customer, CustomerKind
-from domain.errors import Duplicate, NotFound
+from domain.errors import Duplicate, IdempotencyKeyReused, NotFound
 from domain.lifecycle import (
     INITIAL_STAGE,
     Actor,
@@ -23,6 +21,7 @@ from domain.lifecycle import (
     LifecycleEvent,
     LifecycleStage,
 )
+from domain.search import fold, search_terms
 from repositories.documents import (
     by_ids,
     day,
@@ -32,6 +31,7 @@ from repositories.documents import (
 )
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, find_page
+from repositories.search import search_clauses
 
 COLLECTION = "customers"
 EMAIL_INDEX = "customers_email_unique"
@@ -46,21 +46,8 @@ class CustomerOrderField(Enum):
 @dataclass(frozen=True)
 class CustomerFilter:
     lifecycle_stage: LifecycleStage | None = None
-    search: str | None = None
+    search_words: Sequence[str] = ()  # folded and bounded (domain.search.search_words)
     tag: str | None = None
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form used for search and name ordering."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def _search_terms(name: str, email: str | None) -> list[str]:
-    terms = fold(name).split()
-    if email:
-        terms.append(fold(email))
-    return sorted(set(terms))
 
 
 def _event_document(event: LifecycleEvent) -> dict[str, Any]:
@@ -135,13 +122,14 @@ def new_customer_document(
     history: Sequence[LifecycleEvent] = (),
     object_id: ObjectId | None = None,
     idempotency_key: str | None = None,
+    fingerprint: str | None = None,
 ) -> dict[str, Any]:
     to_set, _ = _profile_set(profile)
     doc: dict[str, Any] = {
         "_id": object_id or ObjectId(),
         **to_set,
         "tags": to_set.get("tags", []),
-        "searchTerms": _search_terms(profile["name"], profile.get("email")),
+        "searchTerms": search_terms(profile["name"], profile.get("email")),
         "lifecycleStage": stage.value,
         "lifecycleHistory": [_event_document(e) for e in history],
         "version": 1,
@@ -150,7 +138,18 @@ def new_customer_document(
     }
     if idempotency_key:
         doc["idempotencyKey"] = idempotency_key
+        if fingerprint:
+            doc["idempotencyFingerprint"] = fingerprint
     return doc
+
+
+def _replay(first: Mapping[str, Any], fingerprint: str | None) -> Customer:
+    stored = first.get("idempotencyFingerprint")
+    if stored is not None and fingerprint is not None and stored != fingerprint:
+        raise IdempotencyKeyReused(
+            "this idempotencyKey was used for a different request; use a new key", "idempotencyKey"
+        )
+    return to_customer(first)
 
 
 def _duplicate_email() -> Duplicate:
@@ -164,25 +163,33 @@ class CustomerRepository:
     async def by_ids(self, ids: Sequence[str]) -> list[Customer | None]:
         return await by_ids(self._customers, ids, to_customer)
 
-    async def get(self, customer_id: str) -> Customer:
+    async def get(self, customer_id: str, field: str = "customerId") -> Customer:
         oid = to_object_id(customer_id)
         doc = await self._customers.find_one({"_id": oid}) if oid else None
         if doc is None:
-            raise NotFound("no customer with this id", "customerId")
+            raise NotFound("no customer with this id", field)
         return to_customer(doc)
 
     async def create(
-        self, profile: Mapping[str, Any], now: datetime, idempotency_key: str | None
+        self,
+        profile: Mapping[str, Any],
+        now: datetime,
+        idempotency_key: str | None,
+        fingerprint: str | None = None,
     ) -> Customer:
-        """Insert a new prospect. A retry with the same key returns the first result."""
-        doc = new_customer_document(profile, now, idempotency_key=idempotency_key)
+        """Insert a new prospect. The idempotency key is honoured first: a retry returns
+        the customer the key created (even when its email now collides), and the same
+        key with a different request is refused."""
+        doc = new_customer_document(profile, now, idempotency_key=idempotency_key, fingerprint=fingerprint)
         try:
             await self._customers.insert_one(doc)
         except DuplicateKeyError as exc:
-            if idempotency_key and IDEMPOTENCY_INDEX in str(exc):
-                existing = await self._customers.find_one({"idempotencyKey": idempotency_key})
-                if existing is not None:
-                    return to_customer(existing)
+            # Whichever unique index fired, a concurrent or earlier request with this key
+            # has committed its customer by now: answer with it.
+            if idempotency_key and (
+                first := await self._customers.find_one({"idempotencyKey": idempotency_key})
+            ):
+                return _replay(first, fingerprint)
             if EMAIL_INDEX in str(exc):
                 raise _duplicate_email() from exc
             raise
@@ -198,7 +205,7 @@ class CustomerRepository:
         to_set, to_unset = _profile_set(changes)
         name = changes.get("name", customer.name)
         email = changes.get("email", customer.email)
-        to_set["searchTerms"] = _search_terms(name, email)
+        to_set["searchTerms"] = search_terms(name, email)
         try:
             return await self._versioned(
                 customer.id, expected_version, now, set_fields=to_set, unset_fields=to_unset
@@ -262,11 +269,8 @@ class CustomerRepository:
             clauses.append({"lifecycleStage": where.lifecycle_stage.value})
         if where.tag:
             clauses.append({"tags": where.tag.strip().lower()})
-        if where.search:
-            # Each word must start one of the customer's search terms (name words, email):
-            # an anchored regex on an indexed field, so it uses the index on MongoDB too.
-            for word in fold(where.search).split():
-                clauses.append({"searchTerms": {"$regex": "^" + re.escape(word)}})
+        # Each word must start one of the customer's search terms (name words, email).
+        clauses.extend(search_clauses("searchTerms", where.search_words))
         if not clauses:
             return {}
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.records import Channel, ComplaintRecord, FeedbackCategory, FeedbackKind, Purchase, Severity
-from repositories.documents import insert_missing, money, object_ids
+from repositories.documents import by_ids, insert_missing, money, object_ids
 from repositories.pagination import Page, SortKey, count_children, find_child_pages
 
 COMPLAINTS = "complaints"
@@ -48,6 +48,12 @@ class RecordRepository:
     def __init__(self, db: AsyncDatabase) -> None:
         self._complaints = db[COMPLAINTS]
         self._purchases = db[PURCHASES]
+
+    async def complaints_by_ids(self, ids: Sequence[str]) -> list[ComplaintRecord | None]:
+        return await by_ids(self._complaints, ids, to_complaint)
+
+    async def purchases_by_ids(self, ids: Sequence[str]) -> list[Purchase | None]:
+        return await by_ids(self._purchases, ids, to_purchase)
 
     async def complaint_pages(
         self, customer_ids: Sequence[str], first: int | None, after: str | None

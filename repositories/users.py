@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
+from domain.search import fold, search_terms
 from domain.users import Role, User
 from repositories.documents import by_ids
+from repositories.pagination import Page, SortKey, find_page
+from repositories.search import search_clauses
 
 USERS = "users"
 TOKENS = "api_tokens"
@@ -34,6 +39,20 @@ def _user(doc: dict[str, Any]) -> User:
 
 class UserConflict(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    role: Role | None = None
+    search_words: Sequence[str] = ()  # folded and bounded (domain.search.search_words)
+
+
+BY_NAME = SortKey("nameSort")
+
+
+def name_fields(name: str) -> dict[str, Any]:
+    """What users are ordered and found by."""
+    return {"nameSort": fold(name), "searchTerms": search_terms(name)}
 
 
 class UserRepository:
@@ -70,6 +89,7 @@ class UserRepository:
             {
                 "$setOnInsert": {
                     "name": name,
+                    **name_fields(name),
                     "role": role.value,
                     "partnerId": partner_id,
                     "createdAt": now,
@@ -92,3 +112,11 @@ class UserRepository:
             {"_id": token_hash(token), "userId": ObjectId(user.id), "createdAt": now}
         )
         return token
+
+    async def page(self, where: UserFilter, first: int | None, after: str | None) -> Page[User]:
+        clauses: list[dict[str, Any]] = []
+        if where.role is not None:
+            clauses.append({"role": where.role.value})
+        clauses.extend(search_clauses("searchTerms", where.search_words))
+        query = {"$and": clauses} if len(clauses) > 1 else (clauses[0] if clauses else {})
+        return await find_page(self._users, query, BY_NAME, first, after, _user)

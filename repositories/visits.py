@@ -13,7 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.errors import NotFound
 from domain.key_accounts import FollowUp, VisitFindings, VisitLog
-from repositories.documents import by_ids, insert_missing, object_ids, without_none
+from repositories.documents import by_ids, find_all, insert_missing, object_ids, without_none
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, count_children, find_child_pages
 
@@ -113,20 +113,27 @@ class VisitRepository:
             raise NotFound("no visit with this id", "visitId")
         return to_visit(doc)
 
-    async def complete_follow_up(self, visit_id: str, follow_up_id: str, now: datetime) -> VisitLog:
+    async def by_follow_up_ids(self, follow_up_ids: Sequence[str]) -> list[VisitLog | None]:
+        """The visit each follow-up belongs to (None for an unknown follow-up)."""
+        docs = await find_all(self._visits, {"followUps.id": {"$in": object_ids(follow_up_ids)}})
+        visits = [to_visit(d) for d in docs]
+        owner = {f.id: v for v in visits for f in v.follow_ups}
+        return [owner.get(i) for i in follow_up_ids]
+
+    async def complete_follow_up(self, follow_up_id: str, now: datetime) -> VisitLog:
         """Mark a follow-up done once; doing it again keeps the first completion time."""
-        oid, fid = to_object_id(visit_id), to_object_id(follow_up_id)
+        fid = ObjectId(follow_up_id)
         doc = await self._visits.find_one_and_update(
-            {"_id": oid, "followUps": {"$elemMatch": {"id": fid, "doneAt": {"$exists": False}}}},
+            {"followUps": {"$elemMatch": {"id": fid, "doneAt": {"$exists": False}}}},
             {"$set": {"followUps.$[open].doneAt": now}},
             array_filters=[{"open.id": fid, "open.doneAt": {"$exists": False}}],
             return_document=ReturnDocument.AFTER,
         )
         if doc is not None:
             return to_visit(doc)
-        visit = await self.get(visit_id)
-        if not any(f.id == follow_up_id for f in visit.follow_ups):
-            raise NotFound("no follow-up with this id on this visit", "followUpId")
+        [visit] = await self.by_follow_up_ids([follow_up_id])
+        if visit is None:
+            raise NotFound("no follow-up with this id", "followUpId")
         return visit  # already done: a retry changes nothing
 
     async def pages_by_key_account(

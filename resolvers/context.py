@@ -9,7 +9,7 @@ from functools import cached_property
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.clock import Clock
-from domain.customers import Customer
+from domain.customers import DEFAULT_PHONE_REGION, Customer
 from domain.key_accounts import Contact, ContactLink, KeyAccount, ServiceContract, VisitCadence
 from domain.users import User
 from repositories.contacts import ContactRepository
@@ -29,6 +29,7 @@ class Context:
     clock: Clock
     db: AsyncDatabase = field(repr=False)
     visit_cadence: VisitCadence = field(default_factory=VisitCadence)
+    phone_region: str = DEFAULT_PHONE_REGION
 
     # --- repositories ---
     @cached_property

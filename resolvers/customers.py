@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from domain.customers import Customer, check_profile, check_reason
+from domain.customers import (
+    Customer,
+    check_idempotency_key,
+    check_profile,
+    check_reason,
+    request_fingerprint,
+)
 from domain.errors import VersionConflict
 from domain.lifecycle import Actor, LifecycleAction, LifecycleEvent, transition
+from domain.search import search_words
 from repositories.customers import CustomerFilter, CustomerOrderField
 from repositories.pagination import Page
 from resolvers.context import Context
@@ -23,8 +31,9 @@ async def create_customer(
     ctx: Context, profile: Mapping[str, Any], idempotency_key: str | None
 ) -> Outcome[Customer]:
     async def work() -> Customer:
-        clean = check_profile(profile, ctx.clock().date(), creating=True)
-        return await ctx.customers.create(clean, ctx.clock(), idempotency_key)
+        key = check_idempotency_key(idempotency_key)
+        clean = check_profile(profile, ctx.clock().date(), creating=True, phone_region=ctx.phone_region)
+        return await ctx.customers.create(clean, ctx.clock(), key, request_fingerprint(clean))
 
     return await attempt(work())
 
@@ -33,8 +42,8 @@ async def update_customer(
     ctx: Context, customer_id: str, expected_version: int, changes: Mapping[str, Any]
 ) -> Outcome[Customer]:
     async def work() -> Customer:
-        clean = check_profile(changes, ctx.clock().date(), creating=False)
-        customer = await ctx.customers.get(customer_id)
+        clean = check_profile(changes, ctx.clock().date(), creating=False, phone_region=ctx.phone_region)
+        customer = await ctx.customers.get(customer_id, "id")
         _check_version(customer, expected_version)
         if not clean:
             return customer
@@ -72,9 +81,14 @@ async def customer_by_id(ctx: Context, customer_id: str) -> Customer | None:
 async def list_customers(
     ctx: Context,
     where: CustomerFilter,
+    search: str | None,
     order: CustomerOrderField,
     descending: bool,
     first: int | None,
     after: str | None,
 ) -> Page[Customer]:
-    return await ctx.customers.page(where, order, descending, first, after)
+    words = search_words(search, "filter.search")
+    page = await ctx.customers.page(replace(where, search_words=words), order, descending, first, after)
+    for _, customer in page.items:
+        ctx.customer_by_id.prime(customer.id, customer)
+    return page

@@ -7,27 +7,20 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry import relay
-from strawberry.extensions import ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from schema.contacts import ContactMutations
+from schema.contracts import ContractMutations
 from schema.customers import CustomerMutations, CustomerQueries
 from schema.error_policy import classify
 from schema.key_accounts import KeyAccountMutations, KeyAccountQueries
+from schema.node import NodeQueries
 from schema.scalars import SCALARS
 from schema.users import UserQueries
-
-
-def _root_types() -> tuple[type, type]:
-    # Fresh per schema: Strawberry's relay.node() field is bound to the schema it is built in.
-    @strawberry.type
-    class NodeQueries:
-        node: relay.Node | None = relay.node(description="Any object by its global id.")
-
-    query = merge_types("Query", (NodeQueries, UserQueries, CustomerQueries, KeyAccountQueries))
-    mutation = merge_types("Mutation", (CustomerMutations, KeyAccountMutations))
-    return query, mutation
+from schema.visits import VisitMutations
 
 
 class RapportSchema(strawberry.Schema):
@@ -41,14 +34,17 @@ class RapportSchema(strawberry.Schema):
 @lru_cache
 def build_schema(max_query_depth: int) -> strawberry.Schema:
     """One schema per process (and depth limit): its parser and validation caches live on it."""
-    query, mutation = _root_types()
+    query = merge_types("Query", (NodeQueries, UserQueries, CustomerQueries, KeyAccountQueries))
+    mutation = merge_types(
+        "Mutation",
+        (CustomerMutations, KeyAccountMutations, ContactMutations, VisitMutations, ContractMutations),
+    )
+    # The depth rule is one class for the schema's life: the validation cache keys on the
+    # rules, so a rule class made per request (QueryDepthLimiter's) would never hit.
+    depth_rule = create_validator(max_query_depth, None)
     return RapportSchema(
         query=query,
         mutation=mutation,
         config=StrawberryConfig(scalar_map=SCALARS),
-        extensions=[
-            lambda: QueryDepthLimiter(max_depth=max_query_depth),
-            ParserCache,
-            ValidationCache,
-        ],
+        extensions=[lambda: AddValidationRules([depth_rule]), ParserCache, ValidationCache],
     )

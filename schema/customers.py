@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
 import strawberry
-from strawberry import relay
 
 from domain import customers as domain
 from domain.customers import PROFILE_FIELDS
@@ -20,7 +18,8 @@ from repositories.customers import CustomerFilter as RepositoryCustomerFilter
 from repositories.customers import CustomerOrderField as RepositoryOrderField
 from resolvers import customers as use_cases
 from resolvers.outcome import Outcome
-from schema.errors import UserError, payload, sent_fields
+from schema.errors import UserError, payload, respond, sent_fields
+from schema.node import InputIds, Node, argument_id, global_id, node_type
 from schema.pagination import Connection
 from schema.permissions import CanWriteCustomers
 from schema.scalars import Duration
@@ -74,9 +73,9 @@ class StageTiming:
     current: bool
 
 
+@node_type
 @strawberry.type
-class Customer(relay.Node):
-    id: relay.NodeID[str]
+class Customer(Node):
     kind: CustomerKind
     name: str
     email: str | None
@@ -113,7 +112,7 @@ class Customer(relay.Node):
     @classmethod
     def from_domain(cls, c: domain.Customer) -> Customer:
         return cls(
-            id=c.id,
+            id=global_id("Customer", c.id),
             kind=c.kind,
             name=c.name,
             email=c.email,
@@ -131,10 +130,8 @@ class Customer(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Customer | None]:
-        found = await info.context.customer_by_id.load_many(list(node_ids))
+    async def resolve_nodes(cls, info: strawberry.Info, ids: list[str]) -> list[Customer | None]:
+        found = await info.context.customer_by_id.load_many(ids)
         return [cls.from_domain(c) if c else None for c in found]
 
 
@@ -182,7 +179,7 @@ class CreateCustomerInput:
 
 @strawberry.input(description="Only the fields sent change; null clears an optional field.")
 class UpdateCustomerInput:
-    id: relay.GlobalID
+    id: strawberry.ID
     expected_version: int
     name: str | None = strawberry.UNSET
     kind: CustomerKind | None = strawberry.UNSET
@@ -195,7 +192,7 @@ class UpdateCustomerInput:
 
 @strawberry.input
 class LifecycleTransitionInput:
-    customer_id: relay.GlobalID
+    customer_id: strawberry.ID
     expected_version: int
     reason: str
 
@@ -210,16 +207,11 @@ class CustomerPayload:
         return payload(cls, "customer", outcome, Customer.from_domain)
 
 
-def _customer_id(gid: relay.GlobalID) -> str:
-    # A global id of another type names no customer: an id that cannot exist.
-    return gid.node_id if gid.type_name == Customer.__name__ else ""
-
-
 @strawberry.type
 class CustomerQueries:
     @strawberry.field
-    async def customer(self, info: strawberry.Info, id: relay.GlobalID) -> Customer | None:
-        found = await use_cases.customer_by_id(info.context, _customer_id(id))
+    async def customer(self, info: strawberry.Info, id: strawberry.ID) -> Customer | None:
+        found = await use_cases.customer_by_id(info.context, argument_id(id, "Customer", "id"))
         return Customer.from_domain(found) if found else None
 
     @strawberry.field
@@ -235,9 +227,8 @@ class CustomerQueries:
         order = order_by or CustomerOrder()
         page = await use_cases.list_customers(
             info.context,
-            RepositoryCustomerFilter(
-                lifecycle_stage=where.lifecycle_stage, search=where.search, tag=where.tag
-            ),
+            RepositoryCustomerFilter(lifecycle_stage=where.lifecycle_stage, tag=where.tag),
+            where.search,
             RepositoryOrderField[order.field.name],
             order.direction is OrderDirection.DESC,
             first,
@@ -248,14 +239,15 @@ class CustomerQueries:
 
 def _lifecycle_mutation(action: DomainLifecycleAction, description: str) -> Any:
     async def resolve(info: strawberry.Info, input: LifecycleTransitionInput) -> CustomerPayload:
-        outcome = await use_cases.change_lifecycle_stage(
-            info.context,
-            _customer_id(input.customer_id),
-            input.expected_version,
-            action,
-            input.reason,
-        )
-        return CustomerPayload.of(outcome)
+        async def use_case() -> Outcome[domain.Customer]:
+            ids = InputIds()
+            customer_id = ids.one(input.customer_id, "Customer", "customerId")
+            ids.check()
+            return await use_cases.change_lifecycle_stage(
+                info.context, customer_id, input.expected_version, action, input.reason
+            )
+
+        return await respond(CustomerPayload.of, use_case)
 
     return strawberry.mutation(
         resolver=resolve, description=description, permission_classes=[CanWriteCustomers]
@@ -273,10 +265,14 @@ class CustomerMutations:
 
     @strawberry.mutation(permission_classes=[CanWriteCustomers])
     async def update_customer(self, info: strawberry.Info, input: UpdateCustomerInput) -> CustomerPayload:
-        outcome = await use_cases.update_customer(
-            info.context, _customer_id(input.id), input.expected_version, sent_fields(input, PROFILE_FIELDS)
-        )
-        return CustomerPayload.of(outcome)
+        async def use_case() -> Outcome[domain.Customer]:
+            ids = InputIds()
+            customer_id = ids.one(input.id, "Customer", "id")
+            ids.check()
+            changes = sent_fields(input, PROFILE_FIELDS)
+            return await use_cases.update_customer(info.context, customer_id, input.expected_version, changes)
+
+        return await respond(CustomerPayload.of, use_case)
 
     A = DomainLifecycleAction
     acquire_customer = _lifecycle_mutation(A.ACQUIRE, "PROSPECT → ACQUIRED: first transaction.")

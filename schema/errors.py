@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import strawberry
 
+from domain.errors import DomainError, Problem
 from domain.errors import ErrorCode as DomainErrorCode
-from domain.errors import Problem
 from resolvers.outcome import Outcome
 
 P = TypeVar("P")
@@ -38,3 +38,13 @@ def payload(cls: type[P], field: str, outcome: Outcome[Any], to_node: Callable[[
 def sent_fields(data: Any, names: Iterable[str]) -> dict[str, Any]:
     """The input fields the client sent (UNSET ones are left out; null means clear)."""
     return {name: getattr(data, name) for name in names if getattr(data, name) is not strawberry.UNSET}
+
+
+async def respond(of: Callable[[Outcome[Any]], P], use_case: Callable[[], Awaitable[Outcome[Any]]]) -> P:
+    """Run a mutation's use case and answer its payload. Input refused before the use case
+    runs (ids of the wrong type) is answered like any other refusal: typed errors."""
+    try:
+        outcome = await use_case()
+    except DomainError as error:
+        outcome = Outcome(problems=error.problems)
+    return of(outcome)

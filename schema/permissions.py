@@ -7,6 +7,8 @@ from typing import Any
 import strawberry
 from strawberry.permission import BasePermission
 
+from domain.users import Role, may_list_users
+
 
 class CanWriteCustomers(BasePermission):
     message = "your role may not change customers"
@@ -14,3 +16,27 @@ class CanWriteCustomers(BasePermission):
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return info.context.viewer.may_write_customers
+
+
+class CanListUsers(BasePermission):
+    message = "your role may not list users"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return may_list_users(info.context.viewer)
+
+
+class CanReadDossiers(BasePermission):
+    message = "your role may not read key-account dossiers"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return info.context.viewer.role is not Role.PARTNER
+
+
+class CanKeepDossiers(BasePermission):
+    message = "your role may not change key-account dossiers"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return info.context.viewer.role in (Role.ADMIN, Role.ACCOUNT_MANAGER)

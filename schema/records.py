@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from strawberry import relay
 
 from domain import records as domain
+from resolvers import records as use_cases
 from schema.money import Money
+from schema.node import Node, global_id, node_type
 
 Channel = strawberry.enum(domain.Channel, name="Channel")
 Severity = strawberry.enum(domain.Severity, name="Severity")
@@ -16,9 +17,9 @@ FeedbackKind = strawberry.enum(domain.FeedbackKind, name="FeedbackKind")
 FeedbackCategory = strawberry.enum(domain.FeedbackCategory, name="FeedbackCategory")
 
 
+@node_type
 @strawberry.type(description="A complaint record (the complaints capability fills these).")
-class Complaint:
-    id: strawberry.ID
+class Complaint(Node):
     received_at: datetime
     kind: FeedbackKind | None
     category: FeedbackCategory | None
@@ -30,7 +31,7 @@ class Complaint:
     @classmethod
     def from_domain(cls, c: domain.ComplaintRecord) -> Complaint:
         return cls(
-            id=strawberry.ID(relay.to_base64("Complaint", c.id)),
+            id=global_id("Complaint", c.id),
             received_at=c.received_at,
             kind=c.kind,
             category=c.category,
@@ -40,10 +41,16 @@ class Complaint:
             status=c.status,
         )
 
+    @classmethod
+    async def resolve_nodes(cls, info: strawberry.Info, ids: list[str]) -> list[Complaint | None]:
+        return [
+            cls.from_domain(c) if c else None for c in await use_cases.complaints_by_ids(info.context, ids)
+        ]
 
+
+@node_type
 @strawberry.type(description="A purchase or pickup record.")
-class Purchase:
-    id: strawberry.ID
+class Purchase(Node):
     purchased_at: datetime
     amount: Money
     units: int
@@ -52,9 +59,15 @@ class Purchase:
     @classmethod
     def from_domain(cls, p: domain.Purchase) -> Purchase:
         return cls(
-            id=strawberry.ID(relay.to_base64("Purchase", p.id)),
+            id=global_id("Purchase", p.id),
             purchased_at=p.purchased_at,
             amount=Money.of(p.amount),  # type: ignore[arg-type]
             units=p.units,
             channel=p.channel,
         )
+
+    @classmethod
+    async def resolve_nodes(cls, info: strawberry.Info, ids: list[str]) -> list[Purchase | None]:
+        return [
+            cls.from_domain(p) if p else None for p in await use_cases.purchases_by_ids(info.context, ids)
+        ]

@@ -1,30 +1,39 @@
-"""Scalars beyond the built-in ones."""
+"""Scalars beyond the built-in ones, and DateTime made strict about time zones."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NewType
 
+import isodate
 import strawberry
 
 
 def iso_duration(value: timedelta) -> str:
     """ISO 8601 in days and time (P518DT6H5M2.5S): years and months have no fixed length."""
-    millis = round(value.total_seconds() * 1000)
-    sign, millis = ("-" if millis < 0 else ""), abs(millis)
-    days, millis = divmod(millis, 86_400_000)
-    hours, millis = divmod(millis, 3_600_000)
-    minutes, millis = divmod(millis, 60_000)
-    seconds = f"{millis / 1000:g}"
-    time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n)
-    time += f"{seconds}S" if millis else ""
-    if time and not days:
-        return f"{sign}PT{time}"
-    return f"{sign}P{days}D" + (f"T{time}" if time else "")
+    return str(isodate.duration_isoformat(value))
 
 
 def _output_only(value: object) -> timedelta:
     raise ValueError("Duration is only returned, never accepted")
+
+
+def parse_datetime(value: object) -> datetime:
+    """An ISO 8601 date and time with its UTC offset, as UTC. Without an offset the moment
+    is ambiguous (whose 9 o'clock?), so it is refused rather than guessed."""
+    if not isinstance(value, str):
+        raise ValueError("DateTime is an ISO 8601 string, e.g. 2026-11-25T09:30:00Z")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"not an ISO 8601 date and time: {value[:40]!r}") from exc
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("a DateTime needs its UTC offset, e.g. 2026-11-25T09:30:00Z or +08:00")
+    return moment.astimezone(UTC)
+
+
+def serialize_datetime(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
 
 
 Duration = NewType("Duration", timedelta)
@@ -36,5 +45,11 @@ SCALARS = {
         serialize=iso_duration,
         parse_value=_output_only,
         description="An ISO 8601 duration in days and time, e.g. P3DT4H30M.",
-    )
+    ),
+    datetime: strawberry.scalar(
+        name="DateTime",
+        serialize=serialize_datetime,
+        parse_value=parse_datetime,
+        description="An ISO 8601 date and time with its UTC offset; returned in UTC.",
+    ),
 }

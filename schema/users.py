@@ -1,25 +1,55 @@
-"""The caller."""
+"""Users: the caller (`me`) and the directory account managers pick managers and teams
+from."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import strawberry
 
 from domain.users import Role as DomainRole
 from domain.users import User as DomainUser
+from repositories.users import UserFilter as RepositoryUserFilter
+from resolvers import users as use_cases
+from schema.node import Node, global_id, node_type
+from schema.pagination import Connection
+from schema.permissions import CanListUsers
 
 Role = strawberry.enum(DomainRole, name="Role")
 
 
-@strawberry.type
-class User:
-    id: strawberry.ID
+@node_type
+@strawberry.type(description="Someone who uses the service: staff, a partner portal, an integration.")
+class User(Node):
     name: str
     role: Role
     partner_id: strawberry.ID | None
 
     @classmethod
     def from_domain(cls, user: DomainUser) -> User:
-        return cls(id=strawberry.ID(user.id), name=user.name, role=user.role, partner_id=user.partner_id)
+        return cls(
+            id=global_id("User", user.id),
+            name=user.name,
+            role=user.role,
+            partner_id=strawberry.ID(user.partner_id) if user.partner_id else None,
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, info: strawberry.Info, ids: list[str]) -> list[User | None]:
+        found = await use_cases.users_by_ids(info.context, ids)
+        return [cls.from_domain(u) if u else None for u in found]
+
+
+async def related_users(info: strawberry.Info, ids: Sequence[str]) -> list[User]:
+    """Users a visible record names (its manager, team, visitors): one batch per level."""
+    found = await info.context.user_by_id.load_many(list(ids))
+    return [User.from_domain(u) for u in found if u is not None]
+
+
+@strawberry.input
+class UserFilter:
+    role: Role | None = None
+    search: str | None = strawberry.field(default=None, description="Words that start the user's name words.")
 
 
 @strawberry.type
@@ -27,3 +57,20 @@ class UserQueries:
     @strawberry.field(description="The authenticated caller.")
     def me(self, info: strawberry.Info) -> User:
         return User.from_domain(info.context.viewer)
+
+    @strawberry.field(
+        permission_classes=[CanListUsers],
+        description="The directory of users, by name: pick a manager or a team (ADMIN, ACCOUNT_MANAGER).",
+    )
+    async def users(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: UserFilter | None = None,
+    ) -> Connection[User]:
+        where = filter or UserFilter()
+        page = await use_cases.list_users(
+            info.context, RepositoryUserFilter(role=where.role), where.search, first, after
+        )
+        return Connection.of(page, User.from_domain)

@@ -6,6 +6,7 @@ MongoDB at RAPPORT_TEST_MONGODB_URI when that is set. Nothing is mocked.
 
 from __future__ import annotations
 
+import base64
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -28,6 +29,8 @@ from server.embedded_db import EmbeddedDatabase
 from server.settings import Settings
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+#: A well-formed local id that names nothing.
+UNKNOWN = "5eed00000000000000000999"
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +90,11 @@ class GraphQLClient:
     def __init__(self, http: httpx.AsyncClient, token: str | None) -> None:
         self.http = http
         self.token = token
-        self.user_id = ""
+        self.user_id = ""  # the caller's global id, from `me { id }`
+
+    @property
+    def local_user_id(self) -> str:
+        return base64.b64decode(self.user_id).decode().partition(":")[2]
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -116,7 +123,7 @@ async def _caller(
     name = name or f"{role.value.lower()}-tester"
     token = await issue_token(UserRepository(db), name, role, None, now)
     client = GraphQLClient(http, token)
-    client.user_id = str((await db["users"].find_one({"name": name}))["_id"])
+    client.user_id = (await client.execute("{ me { id } }"))["me"]["id"]  # a global id, as clients see it
     return client
 
 

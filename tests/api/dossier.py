@@ -18,7 +18,7 @@ DOSSIER = """query($id: ID!) { keyAccount(id: $id) {
   manager { id name } team { name }
   companyProfile { legalRepresentative size mainProducts annualRevenue { amount currency } }
   contacts(first: 20) { totalCount edges { node { id name title decisionRole hobbies family
-    relationships { id relationship direction note contact { id name } } } } }
+    relationships { link { id } relationship direction note contact { id name } } } } }
   visits(first: 5) { totalCount edges { node { id visitedAt purpose nextVisitAt
     visitors { name } contacts { name } findings { needs satisfaction issues }
     followUps { id action dueAt done doneAt overdue owner { name } } } } }

@@ -40,7 +40,9 @@ async def fifty_dossiers(db, clock, manager, other_manager) -> None:
         for n in range(50)
     ]
     await CustomerRepository(db).insert_many(organisations)
-    dossiers = dossier_documents(organisations, [manager.user_id, other_manager.user_id], now, VisitCadence())
+    dossiers = dossier_documents(
+        organisations, [manager.local_user_id, other_manager.local_user_id], now, VisitCadence()
+    )
     assert await store_dossiers(db, dossiers) == 50
 
 

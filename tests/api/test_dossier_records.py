@@ -4,8 +4,9 @@ follow-ups, service contracts; and the overdue/expiring lists (on a fixed clock)
 import asyncio
 from datetime import timedelta
 
+from schema.node import global_id
 from tests.api.dossier import DOSSIER, KEY_ACCOUNTS, create_key_account, organisation, payload
-from tests.conftest import T0
+from tests.conftest import T0, UNKNOWN
 
 ADD_CONTACT = """mutation($input: AddContactInput!) { addContact(input: $input) {
   contact { id name title decisionRole email birthday hobbies family version } errors { code message field } } }"""
@@ -14,15 +15,15 @@ UPDATE_CONTACT = """mutation($input: UpdateContactInput!) { updateContact(input:
 REMOVE_CONTACT = """mutation($input: RemoveContactInput!) { removeContact(input: $input) {
   contact { id name } errors { code message field } } }"""
 LINK = """mutation($input: LinkContactsInput!) { linkContacts(input: $input) {
-  contact { id relationships { id relationship direction note contact { name } } } errors { code message field } } }"""
+  contact { id relationships { link { id } relationship direction note contact { name } } } errors { code message field } } }"""
 UNLINK = """mutation($input: UnlinkContactsInput!) { unlinkContacts(input: $input) {
-  contact { id relationships { id } } errors { code message field } } }"""
+  contact { id relationships { link { id } } } errors { code message field } } }"""
 LOG_VISIT = """mutation($input: LogVisitInput!) { logVisit(input: $input) {
   visit { id visitedAt purpose nextVisitAt visitors { name } contacts { name }
     findings { needs satisfaction issues } followUps { id action dueAt done owner { name } } }
   errors { code message field } } }"""
 COMPLETE = """mutation($input: CompleteFollowUpInput!) { completeFollowUp(input: $input) {
-  visit { followUps { id done doneAt } } errors { code message field } } }"""
+  followUp { id done doneAt visit { id } } errors { code message field } } }"""
 ADD_CONTRACT = """mutation($input: AddServiceContractInput!) { addServiceContract(input: $input) {
   contract { id content startsOn endsOn fees { amount currency } confidentiality daysToExpiry }
   errors { code message field } } }"""
@@ -119,7 +120,7 @@ async def test_network_is_visible_from_both_ends(agent, manager) -> None:
     }
     [seen_by_boss] = contacts["Chen Jie"]["relationships"]
     assert seen_by_boss == {
-        "id": link["id"],
+        "link": {"id": link["link"]["id"]},
         "relationship": "REPORTS_TO",
         "direction": "INCOMING",
         "note": "since 2024",
@@ -130,7 +131,7 @@ async def test_network_is_visible_from_both_ends(agent, manager) -> None:
         manager, LINK, {"fromContactId": buyer, "toContactId": boss, "relationship": "REPORTS_TO"}
     )
     assert again["errors"][0]["code"] == "DUPLICATE"
-    unlinked = await payload(manager, UNLINK, {"relationshipId": link["id"]})
+    unlinked = await payload(manager, UNLINK, {"relationshipId": link["link"]["id"]})
     assert unlinked["contact"]["relationships"] == []
 
 
@@ -154,9 +155,9 @@ async def test_cannot_link_to_a_contact_in_an_account_you_cannot_see(
     )
     assert result["errors"] == [
         {
-            "code": "VALIDATION",
+            "code": "NOT_FOUND",
             "field": "toContactId",
-            "message": "no contact with this id in an account you can see",
+            "message": "no contact with this id",
         }
     ]
 
@@ -219,11 +220,16 @@ async def test_log_a_visit_with_findings_and_follow_ups(agent, manager, clock) -
     assert dossier["nextVisitDueAt"] == (visited + timedelta(days=30)).isoformat()  # grade A: monthly
     assert dossier["visits"]["totalCount"] == 1
 
-    done = await payload(manager, COMPLETE, {"visitId": visit["id"], "followUpId": follow_up["id"]})
-    assert done["visit"]["followUps"][0]["done"] is True
+    done = await payload(manager, COMPLETE, {"followUpId": follow_up["id"]})
+    assert done["followUp"] == {
+        "id": follow_up["id"],
+        "done": True,
+        "doneAt": T0.isoformat(),
+        "visit": {"id": visit["id"]},
+    }
     clock.advance(timedelta(hours=1))
-    again = await payload(manager, COMPLETE, {"visitId": visit["id"], "followUpId": follow_up["id"]})
-    assert again["visit"]["followUps"][0]["doneAt"] == T0.isoformat()  # a retry changes nothing
+    again = await payload(manager, COMPLETE, {"followUpId": follow_up["id"]})
+    assert again["followUp"]["doneAt"] == T0.isoformat()  # a retry changes nothing
 
 
 async def test_agreed_next_visit_date_sets_the_plan(agent, manager) -> None:
@@ -248,7 +254,7 @@ async def test_refused_visits_write_nothing(agent, manager, other_manager) -> No
     future = await payload(
         manager,
         LOG_VISIT,
-        {"keyAccountId": account_id, "purpose": "x", "visitedAt": (T0 + timedelta(hours=1)).isoformat()},
+        {"keyAccountId": account_id, "purpose": "x", "visitedAt": (T0 + timedelta(days=2)).isoformat()},
     )
     assert future["errors"] == [
         {"code": "VALIDATION", "message": "a visit cannot be logged before it happens", "field": "visitedAt"}
@@ -373,18 +379,11 @@ async def test_refusals_on_contacts_follow_ups_and_links_change_nothing(
 
     not_yours = await payload(other_manager, REMOVE_CONTACT, {"id": contact})
     assert not_yours["errors"][0]["code"] == "NOT_FOUND"
-    no_link = await payload(manager, UNLINK, {"relationshipId": "5eed00000000000000000999"})
+    no_link = await payload(manager, UNLINK, {"relationshipId": global_id("ContactRelationship", UNKNOWN)})
     assert no_link["errors"] == [
         {"code": "NOT_FOUND", "message": "no relationship with this id", "field": "relationshipId"}
     ]
-    visit = (
-        await payload(
-            manager, LOG_VISIT, {"keyAccountId": account_id, "purpose": "x", "visitedAt": T0.isoformat()}
-        )
-    )["visit"]
-    no_follow_up = await payload(
-        manager, COMPLETE, {"visitId": visit["id"], "followUpId": "5eed00000000000000000999"}
-    )
+    no_follow_up = await payload(manager, COMPLETE, {"followUpId": global_id("FollowUp", UNKNOWN)})
     assert no_follow_up["errors"][0]["code"] == "NOT_FOUND"
     assert await db["contacts"].count_documents({}) == 2
     assert await db["contact_relationships"].count_documents({}) == 1

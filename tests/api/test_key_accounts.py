@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from schema.node import global_id
 from tests.api.dossier import (
     CREATE_KEY_ACCOUNT,
     DOSSIER,
@@ -11,7 +12,7 @@ from tests.api.dossier import (
     payload,
 )
 from tests.api.queries import CREATE_CUSTOMER
-from tests.conftest import T0
+from tests.conftest import T0, UNKNOWN
 
 GRADE = """mutation($input: ChangeKeyAccountGradeInput!) { changeKeyAccountGrade(input: $input) {
   keyAccount { id grade version nextVisitDueAt gradeHistory { from to at actorName reason } }
@@ -72,7 +73,7 @@ async def test_the_manager_must_have_a_manager_role(agent, manager) -> None:
         CREATE_KEY_ACCOUNT,
         {"customerId": customer_id, "grade": "A", "category": "IMPORTANT", "managerId": agent.user_id},
     )
-    assert result["errors"][0]["field"] == "managerId[0]"
+    assert result["errors"][0]["field"] == "managerId"
     assert (await manager.execute(KEY_ACCOUNTS, {}))["keyAccounts"]["totalCount"] == 0
 
 
@@ -131,7 +132,9 @@ async def test_grade_change_needs_a_reason_and_is_kept(agent, manager, clock) ->
     no_reason = await payload(
         manager, GRADE, {"keyAccountId": account["id"], "expectedVersion": 1, "grade": "A", "reason": " "}
     )
-    assert no_reason["errors"] == [{"code": "VALIDATION", "message": "reason is required", "field": "reason"}]
+    assert no_reason["errors"] == [
+        {"code": "VALIDATION", "message": "reason must not be empty", "field": "reason"}
+    ]
 
     clock.advance(timedelta(days=3))
     changed = await payload(
@@ -189,8 +192,8 @@ async def test_reassigning_the_manager_moves_the_book(agent, admin, manager, oth
     )
     assert not_a_manager["errors"][0] == {
         "code": "VALIDATION",
-        "message": "no such user with a manager role",
-        "field": "managerId[0]",
+        "message": "this user does not have a manager role",
+        "field": "managerId",
     }
 
 
@@ -279,8 +282,10 @@ async def test_team_members_must_be_users(agent, manager) -> None:
         {
             "keyAccountId": account["id"],
             "expectedVersion": 1,
-            "memberIds": [agent.user_id, "5eed00000000000000000999"],
+            "memberIds": [agent.user_id, global_id("User", UNKNOWN)],
         },
     )
-    assert result["errors"] == [{"code": "VALIDATION", "message": "no such user", "field": "memberIds[1]"}]
+    assert result["errors"] == [
+        {"code": "NOT_FOUND", "message": "no user with this id", "field": "memberIds[1]"}
+    ]
     assert (await manager.execute(DOSSIER, {"id": account["id"]}))["keyAccount"]["team"] == []

@@ -1,0 +1,93 @@
+"""Contact use cases: a key account's contacts and who knows whom."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.errors import NotFound
+from domain.key_accounts import Contact, ContactRelationship, Relationship, check_contact, check_link
+from repositories.transactions import in_transaction
+from resolvers.context import Context
+from resolvers.key_accounts import editable_account, visible_items
+from resolvers.outcome import Outcome, attempt
+
+
+async def contacts_by_ids(ctx: Context, ids: list[str]) -> list[Contact | None]:
+    return await visible_items(ctx, await ctx.contact_by_id.load_many(ids))
+
+
+async def relationships_by_ids(ctx: Context, ids: list[str]) -> list[ContactRelationship | None]:
+    """Relationships whose first contact the caller can see."""
+    found = await ctx.contacts.relationships_by_ids(ids)
+    sources = await contacts_by_ids(ctx, [r.from_contact_id if r else "" for r in found])
+    return [r if r and source else None for r, source in zip(found, sources, strict=True)]
+
+
+async def add_contact(ctx: Context, key_account_id: str, fields: dict[str, Any]) -> Outcome[Contact]:
+    async def work() -> Contact:
+        clean = check_contact(fields, ctx.clock().date(), creating=True, phone_region=ctx.phone_region)
+        account = await editable_account(ctx, key_account_id)
+        return await ctx.contacts.add(account.id, clean, ctx.clock())
+
+    return await attempt(work())
+
+
+async def _editable_contact(ctx: Context, contact_id: str, field_path: str) -> Contact:
+    [contact] = await contacts_by_ids(ctx, [contact_id])
+    if contact is None:
+        raise NotFound("no contact with this id", field_path)
+    await editable_account(ctx, contact.key_account_id, field_path)
+    return contact
+
+
+async def update_contact(
+    ctx: Context, contact_id: str, expected_version: int, fields: dict[str, Any]
+) -> Outcome[Contact]:
+    async def work() -> Contact:
+        clean = check_contact(fields, ctx.clock().date(), creating=False, phone_region=ctx.phone_region)
+        contact = await _editable_contact(ctx, contact_id, "id")
+        return await ctx.contacts.update(contact, expected_version, clean, ctx.clock())
+
+    return await attempt(work())
+
+
+async def remove_contact(ctx: Context, contact_id: str) -> Outcome[Contact]:
+    """Removes the contact and its relationships in one transaction; returns what was removed."""
+
+    async def work() -> Contact:
+        contact = await _editable_contact(ctx, contact_id, "id")
+        await in_transaction(ctx.db, lambda session: ctx.contacts.remove(contact.id, session))
+        return contact
+
+    return await attempt(work())
+
+
+async def link_contacts(
+    ctx: Context, from_id: str, to_id: str, relationship: Relationship, note: str | None
+) -> Outcome[Contact]:
+    """Relate two contacts (possibly of two accounts, e.g. a supplier); returns the first."""
+
+    async def work() -> Contact:
+        source, target = await contacts_by_ids(ctx, [from_id, to_id])
+        if source is None:
+            raise NotFound("no contact with this id", "fromContactId")
+        if target is None:
+            raise NotFound("no contact with this id", "toContactId")
+        clean_note = check_link(source, target, note)
+        await editable_account(ctx, source.key_account_id, "fromContactId")
+        await ctx.contacts.link(source.id, target.id, relationship, clean_note, ctx.clock())
+        return source
+
+    return await attempt(work())
+
+
+async def unlink_contacts(ctx: Context, relationship_id: str) -> Outcome[Contact]:
+    async def work() -> Contact:
+        [link] = await relationships_by_ids(ctx, [relationship_id])
+        if link is None:
+            raise NotFound("no relationship with this id", "relationshipId")
+        source = await _editable_contact(ctx, link.from_contact_id, "relationshipId")
+        await ctx.contacts.unlink(relationship_id)
+        return source
+
+    return await attempt(work())
