@@ -17,5 +17,7 @@ def prefix_range(word: str) -> dict[str, str]:
 
 
 def search_clauses(field: str, words: Sequence[str]) -> list[dict[str, Any]]:
-    """Each word must start one of the record's terms."""
-    return [{field: prefix_range(word)} for word in words]
+    """Each word must start one of the record's terms. `$elemMatch` makes one term meet
+    both ends of the range: a bare range on an array lets one term be >= the word and
+    another < its end ("zhao" and "lei" would match "wang")."""
+    return [{field: {"$elemMatch": prefix_range(word)}} for word in words]

@@ -93,6 +93,53 @@ async def test_retried_create_with_the_same_key_creates_once(agent) -> None:
     assert (await agent.execute(CUSTOMERS, {}))["customers"]["totalCount"] == 1
 
 
+async def test_a_retry_with_an_email_returns_the_first_customer_not_a_duplicate(agent) -> None:
+    variables = {"input": {"name": "Wei Zhang", "email": "wei@example.com", "idempotencyKey": "form-91"}}
+    first = (await agent.execute(CREATE_CUSTOMER, variables))["createCustomer"]
+    retry = (await agent.execute(CREATE_CUSTOMER, variables))["createCustomer"]
+    assert retry == first and retry["errors"] == []
+    other_key = {"input": {**variables["input"], "idempotencyKey": "form-92"}}
+    duplicate = (await agent.execute(CREATE_CUSTOMER, other_key))["createCustomer"]
+    assert [(e["code"], e["field"]) for e in duplicate["errors"]] == [("DUPLICATE", "email")]
+    assert (await agent.execute(CUSTOMERS, {}))["customers"]["totalCount"] == 1
+
+
+async def test_fifty_concurrent_identical_creates_make_one_customer(agent, db) -> None:
+    variables = {"input": {"name": "Wei Zhang", "email": "wei@example.com", "idempotencyKey": "form-50"}}
+    answers = await asyncio.gather(*(agent.execute(CREATE_CUSTOMER, variables) for _ in range(50)))
+    ids = {a["createCustomer"]["customer"]["id"] for a in answers}
+    assert len(ids) == 1 and all(a["createCustomer"]["errors"] == [] for a in answers)
+    assert await db["customers"].count_documents({}) == 1
+
+
+async def test_the_same_key_with_a_different_request_is_refused(agent) -> None:
+    await _create(agent, name="Wei Zhang", email="wei@example.com", idempotencyKey="form-3")
+    same_again = (
+        await agent.execute(
+            CREATE_CUSTOMER,
+            {"input": {"name": " Wei Zhang ", "email": "wei@EXAMPLE.com", "idempotencyKey": "form-3"}},
+        )
+    )["createCustomer"]
+    assert same_again["errors"] == []  # the same request once normalised
+    changed = (
+        await agent.execute(
+            CREATE_CUSTOMER,
+            {"input": {"name": "Wei Zhang", "email": "w.zhang@example.com", "idempotencyKey": "form-3"}},
+        )
+    )["createCustomer"]
+    assert changed == {
+        "customer": None,
+        "errors": [
+            {
+                "code": "IDEMPOTENCY_KEY_REUSED",
+                "message": "this idempotencyKey was used for a different request; use a new key",
+                "field": "idempotencyKey",
+            }
+        ],
+    }
+    assert (await agent.execute(CUSTOMERS, {}))["customers"]["totalCount"] == 1
+
+
 async def test_update_changes_only_the_fields_sent(agent, clock) -> None:
     customer = await _create(agent, name="Mei Chen", email="mei@example.com", phone="+86 138 0000 1111")
 
