@@ -84,6 +84,7 @@ class RapportGraphQL(GraphQL):
             clock=runtime.clock,
             db=runtime.db,
             visit_cadence=runtime.settings.visit_cadence,
+            phone_region=runtime.settings.phone_default_region,
         )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="How long to wait for the embedded database to answer."
     )
 
+    phone_default_region: str = Field(
+        default="CN",
+        pattern=r"^[A-Z]{2}$",
+        description="Country (ISO 3166 alpha-2) of phone numbers written without a +country code.",
+    )
+
     visit_cadence_a_days: int = Field(default=30, ge=1, description="Days between visits, grade A.")
     visit_cadence_b_days: int = Field(default=91, ge=1, description="Days between visits, grade B.")
     visit_cadence_c_days: int = Field(default=182, ge=1, description="Days between visits, grade C.")
