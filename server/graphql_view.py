@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from asgi_correlation_id import correlation_id
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -32,14 +33,14 @@ def _is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
 
 
+def _error_response(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:
+    """A GraphQL error answered before anything executes: JSON, like every other answer."""
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+
+
 def _unauthenticated(message: str) -> Response:
-    body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
-    return Response(
-        orjson.dumps(body),
-        status_code=401,
-        media_type="application/json",
-        headers={"WWW-Authenticate": 'Bearer realm="rapport"'},
-    )
+    return _error_response(401, message, "UNAUTHENTICATED", {"WWW-Authenticate": 'Bearer realm="rapport"'})
 
 
 class RapportGraphQL(GraphQL):
@@ -62,6 +63,12 @@ class RapportGraphQL(GraphQL):
                     await _unauthenticated("a valid bearer token is required")(scope, receive, send)
                     return
                 scope["state"]["viewer"] = viewer
+            try:
+                response = await self.run(request)
+            except HTTPException as error:  # the request itself is malformed
+                response = _error_response(error.status_code, error.reason, "BAD_USER_INPUT")
+            await response(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
     def _wants_ide(self, request: Request) -> bool:
@@ -112,6 +119,16 @@ class RapportGraphQL(GraphQL):
             count = request.state.db_commands
             response.setdefault("extensions", {})["db"] = {"commands": count.commands}
         return response
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            body = orjson.loads(data)
+        except orjson.JSONDecodeError as error:
+            raise HTTPException(400, "Unable to parse request body as JSON") from error
+        if not isinstance(body, dict):
+            # null, "str", 123, true, [...]: no operation to run (batching is off).
+            raise HTTPException(400, "the request body must be a JSON object with a query")
+        return body
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

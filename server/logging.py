@@ -7,6 +7,8 @@ line carries the request id of the request it belongs to.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 import structlog
 from asgi_correlation_id import correlation_id
@@ -26,7 +28,15 @@ def configure_logging(level: str, *, json: bool) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    # Development lines are coloured only on a terminal (and never with NO_COLOR), and
+    # tracebacks are plain: a rich traceback renders local variables, and a caller's
+    # token sits in the locals of every frame that handled its request.
+    colors = sys.stderr.isatty() and "NO_COLOR" not in os.environ
+    renderer = (
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(colors=colors, exception_formatter=structlog.dev.plain_traceback)
+    )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -87,3 +87,15 @@ async def test_plain_json_clients_keep_200_for_request_errors(agent) -> None:
     response = await agent.post("{ customers { ")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
+
+
+async def test_a_body_that_is_not_a_json_object_is_a_bad_request(agent) -> None:
+    for body in (b"null", b'"str"', b"123", b"true", b"[]", b"[{}]", b"{not json"):
+        response = await agent.http.post(
+            "/graphql",
+            content=body,
+            headers={"Authorization": f"Bearer {agent.token}", "Content-Type": "application/json"},
+        )
+        assert response.status_code == 400, body
+        [error] = response.json()["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", body

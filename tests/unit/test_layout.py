@@ -18,7 +18,12 @@ print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
 def _top_level_imports(package: str) -> set[str]:
     """Every top-level module importing all of `package` loads, in a fresh interpreter."""
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, package], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", PROBE, package],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     return set(result.stdout.split())
 
