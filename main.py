@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 import uvicorn
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from demo_data import seed_demo_data
 from domain.users import Role
@@ -18,6 +21,7 @@ from resolvers.users import issue_token
 from server.app import create_app
 from server.clock import system_clock
 from server.database import open_database
+from server.embedded_db import EmbeddedDatabaseError
 from server.logging import configure_logging
 from server.settings import Settings, get_settings
 
@@ -27,7 +31,17 @@ cli = typer.Typer(
     help="Rapport: the GraphQL backend of a customer-experience platform.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
+
+USAGE_ERROR = 2  # the exit code of every refusal, as for a usage error
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr and exit 2: every CLI error looks like this."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(USAGE_ERROR)
 
 
 def _settings() -> Settings:
@@ -47,7 +61,10 @@ def _with_database(work: Callable[[AsyncDatabase], Awaitable[T]], *, migrated: b
                 await apply_migrations(database.db, system_clock())
             return await work(database.db)
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except (PyMongoError, EmbeddedDatabaseError) as exc:
+        fail(f"the database is unavailable: {type(exc).__name__}")
 
 
 def app() -> object:
@@ -63,6 +80,7 @@ def serve(
 ) -> None:
     """Serve GraphQL on RAPPORT_HOST:RAPPORT_PORT (applies pending migrations first)."""
     settings = _settings()
+    _check_port_free(settings.host, settings.port)
     uvicorn.run(
         create_app(settings, seed_if_empty=seed_if_empty),
         host=settings.host,
@@ -70,6 +88,15 @@ def serve(
         log_config=None,
         proxy_headers=True,
     )
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse before anything starts (the database, the demo token) when the port is taken."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            fail(f"port {port} is in use; set RAPPORT_PORT")
 
 
 @cli.command()
@@ -93,16 +120,40 @@ def create_token(
     partner_id: Annotated[str | None, typer.Option(help="Partner organisation (for PARTNER users).")] = None,
 ) -> None:
     """Create an API token for a user and print it (last line). It is shown only once."""
+    name = name.strip()
+    partner_id = partner_id.strip() if partner_id is not None else None
+    if not name:
+        fail("--name must not be empty")
+    if role is Role.PARTNER and not partner_id:
+        fail("a PARTNER needs --partner-id")
+    if role is not Role.PARTNER and partner_id is not None:
+        fail(f"--partner-id is only for PARTNER users, not {role.value}")
     try:
         token = _with_database(
             lambda db: issue_token(UserRepository(db), name, role, partner_id, system_clock())
         )
     except UserConflict as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from exc
+        fail(str(exc))
     typer.echo(f"token for {name} ({role.value}); store it now, it is not shown again:")
     typer.echo(token)
 
 
+def main() -> None:
+    """Run the CLI. A usage error (unknown command or option, a missing or bad value) is
+    one line and exit 2, like every other refusal."""
+    try:
+        code = cli(standalone_mode=False)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as exc:  # typer's usage errors (its vendored click's)
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            typer.echo(exc.format_message())  # the help, as asked for by giving no command
+            sys.exit(0)
+        fail_line = " ".join(exc.format_message().split())  # click lists choices on lines
+        typer.echo(f"error: {fail_line}", err=True)
+        sys.exit(USAGE_ERROR)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 if __name__ == "__main__":
-    cli()
+    main()

@@ -1,6 +1,7 @@
 """The CLI as an operator runs it: `python main.py <command>`."""
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -46,8 +47,8 @@ async def test_create_token_prints_a_working_token_last(mongo_uri, mongo_client,
         assert token not in str(stored)  # only the hash is kept
 
         again = _cli("create-token", "--role", "ADMIN", "--name", "grace", uri=mongo_uri, db_name=db_name)
-        assert again.returncode == 1
-        assert "exists with role ANALYST" in again.stderr
+        assert again.returncode == 2
+        assert again.stderr == "error: user 'grace' exists with role ANALYST\n"
     finally:
         await mongo_client.drop_database(db_name)
 
@@ -78,3 +79,51 @@ def test_every_command_has_help() -> None:
             timeout=60,
         )
         assert result.returncode == 0 and "Usage" in result.stdout, command
+
+
+def test_every_refusal_is_one_line_and_exit_2_with_nothing_written(mongo_uri) -> None:
+    db_name = f"rapport_cli_{uuid.uuid4().hex[:8]}"
+    for args, message in [
+        (("create-token", "--role", "ADMIN", "--name", "   "), "error: --name must not be empty"),
+        (("create-token", "--role", "PARTNER", "--name", "hotel"), "error: a PARTNER needs --partner-id"),
+        (
+            ("create-token", "--role", "ANALYST", "--name", "x", "--partner-id", "p1"),
+            "error: --partner-id is only for PARTNER users, not ANALYST",
+        ),
+        (("create-token", "--name", "x"), "error: Missing option '--role'."),
+        (("create-token", "--role", "BOSS", "--name", "x"), "error: Invalid value for '--role'"),
+        (("nosuch",), "error: No such command 'nosuch'."),
+        (("seed", "--bogus"), "error: No such option: --bogus"),
+    ]:
+        result = _cli(*args, uri=mongo_uri, db_name=db_name)
+        assert result.returncode == 2, args
+        assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
+        assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_an_unreachable_database_is_one_line() -> None:
+    result = _cli("migrate", uri="mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300", db_name="x")
+    assert (result.returncode, result.stderr) == (
+        2,
+        "error: the database is unavailable: ServerSelectionTimeoutError\n",
+    )
+
+
+def test_serve_on_a_port_in_use_says_so_before_starting_anything(tmp_path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "RAPPORT_PORT": str(port), "RAPPORT_DATA_DIR": str(tmp_path / "db")}
+        env.pop("RAPPORT_MONGODB_URI", None)
+        result = subprocess.run(
+            [sys.executable, "main.py", "serve"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert (result.returncode, result.stderr) == (2, f"error: port {port} is in use; set RAPPORT_PORT\n")
+    assert "rap_" not in result.stdout + result.stderr  # no token was printed
+    assert not (tmp_path / "db").exists()  # the database was never started
