@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -65,15 +66,25 @@ def counting_commands() -> Iterator[CommandCount]:
         _current_count.reset(token)
 
 
-def connect(uri: str, db_name: str) -> tuple[AsyncMongoClient, AsyncDatabase]:
+def connect(uri: str, db_name: str, timeout_ms: int = 5000) -> tuple[AsyncMongoClient, AsyncDatabase]:
+    """A client whose every operation has a deadline (timeoutMS, server selection
+    included), so a database that is gone or frozen answers fast instead of hanging."""
     client: AsyncMongoClient = AsyncMongoClient(
         uri,
         tz_aware=True,
         appname="rapport",
-        serverSelectionTimeoutMS=10_000,
+        timeoutMS=timeout_ms,
+        serverSelectionTimeoutMS=timeout_ms,
         event_listeners=[CommandCounter()],
     )
     return client, client[db_name]
+
+
+async def close_client(client: AsyncMongoClient, timeout_s: float) -> None:
+    """Close, but not for ever: closing ends server sessions, which a frozen server never
+    answers."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(client.close(), timeout_s)
 
 
 @asynccontextmanager
@@ -86,12 +97,13 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
             EmbeddedDatabase.reuse_or_start,
             settings.data_dir,
             timeout_s=settings.embedded_start_timeout_s,
+            stop_timeout_s=settings.embedded_stop_timeout_s,
         )
         uri = embedded.uri
-    client, db = connect(uri, settings.mongodb_db)
+    client, db = connect(uri, settings.mongodb_db, settings.mongodb_timeout_ms)
     try:
         yield Database(client=client, db=db, embedded=embedded)
     finally:
-        await client.close()
+        await close_client(client, settings.mongodb_timeout_ms / 1000)
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

@@ -31,7 +31,7 @@ log = structlog.get_logger(__name__)
 
 URI_FILE_NAME = "rapport-embedded.json"
 _PR_SET_PDEATHSIG = 1
-_STOP_GRACE_S = 15.0
+DEFAULT_STOP_TIMEOUT_S = 10.0
 
 
 class EmbeddedDatabaseError(RuntimeError):
@@ -92,6 +92,7 @@ class EmbeddedDatabase:
     uri: str
     data_dir: Path
     process: subprocess.Popen[bytes] | None = None
+    stop_timeout_s: float = DEFAULT_STOP_TIMEOUT_S
     _log_file: object | None = field(default=None, repr=False)
 
     @property
@@ -111,7 +112,14 @@ class EmbeddedDatabase:
         return cls(uri=info["uri"], data_dir=data_dir)
 
     @classmethod
-    def start(cls, data_dir: Path, *, host: str = "127.0.0.1", timeout_s: float = 30.0):
+    def start(
+        cls,
+        data_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        timeout_s: float = 30.0,
+        stop_timeout_s: float = DEFAULT_STOP_TIMEOUT_S,
+    ) -> EmbeddedDatabase:
         data_dir = data_dir.resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
         port = _free_port(host)
@@ -134,7 +142,9 @@ class EmbeddedDatabase:
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent if sys.platform == "linux" else os.setpgrp,
         )
-        db = cls(uri=uri, data_dir=data_dir, process=process, _log_file=log_file)
+        db = cls(
+            uri=uri, data_dir=data_dir, process=process, stop_timeout_s=stop_timeout_s, _log_file=log_file
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -152,11 +162,16 @@ class EmbeddedDatabase:
         raise EmbeddedDatabaseError(f"secantusd-py did not answer within {timeout_s} s")
 
     @classmethod
-    def reuse_or_start(cls, data_dir: Path, *, timeout_s: float = 30.0) -> EmbeddedDatabase:
-        return cls.running_in(data_dir.resolve()) or cls.start(data_dir, timeout_s=timeout_s)
+    def reuse_or_start(
+        cls, data_dir: Path, *, timeout_s: float = 30.0, stop_timeout_s: float = DEFAULT_STOP_TIMEOUT_S
+    ) -> EmbeddedDatabase:
+        return cls.running_in(data_dir.resolve()) or cls.start(
+            data_dir, timeout_s=timeout_s, stop_timeout_s=stop_timeout_s
+        )
 
     def stop(self) -> None:
-        """Stop the server if we own it: SIGTERM, wait, then SIGKILL."""
+        """Stop the server if we own it: SIGTERM, wait up to stop_timeout_s, then SIGKILL
+        (a server that ignores SIGTERM, or is frozen, cannot outlive the service)."""
         if self.process is None:
             return
         process, self.process = self.process, None
@@ -167,9 +182,12 @@ class EmbeddedDatabase:
         if process.poll() is None:
             process.terminate()
             try:
-                process.wait(timeout=_STOP_GRACE_S)
+                process.wait(timeout=self.stop_timeout_s)
             except subprocess.TimeoutExpired:
-                log.warning("embedded database ignored SIGTERM; killing it")
+                log.warning("embedded database ignored SIGTERM; killing it", timeout_s=self.stop_timeout_s)
+                # The whole group: the server's own children go too.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.kill()
                 process.wait()
         if self._log_file is not None:

@@ -20,6 +20,12 @@ class Settings(BaseSettings):
         description="MongoDB replica set or Atlas URI; unset starts the embedded database.",
     )
     mongodb_db: str = Field(default="rapport", description="Database name.")
+    mongodb_timeout_ms: int = Field(
+        default=5000,
+        ge=100,
+        le=120_000,
+        description="Deadline of every database operation (PyMongo's timeoutMS), in milliseconds.",
+    )
     data_dir: Path = Field(
         default=Path(".data/db"), description="Where the embedded database keeps its files."
     )
@@ -33,6 +39,9 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=10, ge=1, description="Queries nested deeper than this are refused.")
     embedded_start_timeout_s: float = Field(
         default=30.0, gt=0, description="How long to wait for the embedded database to answer."
+    )
+    embedded_stop_timeout_s: float = Field(
+        default=10.0, gt=0, description="How long the embedded database may take to stop before it is killed."
     )
 
     phone_default_region: str = Field(

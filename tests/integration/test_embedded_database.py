@@ -115,8 +115,18 @@ def test_the_server_dies_with_a_killed_service(tmp_path: Path) -> None:
     assert _wait_for_exit(child_pid, 20), "embedded database outlived the killed service"
 
 
-def test_serve_stops_its_database_on_sigterm(tmp_path: Path) -> None:
-    """`python main.py serve` as an operator runs it: ready, then SIGTERM stops both."""
+def test_a_database_that_ignores_sigterm_is_killed_after_the_stop_timeout(tmp_path: Path) -> None:
+    server = EmbeddedDatabase.start(tmp_path / "db", stop_timeout_s=1.0)
+    assert server.process is not None
+    pid = server.process.pid
+    os.kill(pid, signal.SIGSTOP)  # frozen: SIGTERM stays pending, as if ignored
+    started = time.monotonic()
+    server.stop()
+    assert _wait_for_exit(pid, 5), "a frozen embedded database outlived stop()"
+    assert time.monotonic() - started < 5  # killed after the timeout, not waited on for ever
+
+
+def _serve_env(tmp_path: Path, **extra: str) -> tuple[int, dict[str, str]]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -125,8 +135,47 @@ def test_serve_stops_its_database_on_sigterm(tmp_path: Path) -> None:
         "RAPPORT_PORT": str(port),
         "RAPPORT_DATA_DIR": str(tmp_path / "db"),
         "RAPPORT_ENV": "production",
+        **extra,
     }
     env.pop("RAPPORT_MONGODB_URI", None)
+    return port, env
+
+
+def test_serve_stops_a_frozen_database_on_sigterm(tmp_path: Path) -> None:
+    port, env = _serve_env(tmp_path, RAPPORT_EMBEDDED_STOP_TIMEOUT_S="2")
+    service = subprocess.Popen(
+        [sys.executable, "main.py", "serve"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until_ready(port)
+        pid = int(json.loads((tmp_path / "db" / "rapport-embedded.json").read_text())["pid"])
+        os.kill(pid, signal.SIGSTOP)
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=30) is not None
+        assert _wait_for_exit(pid, 5), "a frozen embedded database outlived serve"
+    finally:
+        if service.poll() is None:
+            service.kill()
+
+
+def _wait_until_ready(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)  # polling a child's readiness, not timing a test
+    pytest.fail("serve never became ready")
+
+
+def test_serve_stops_its_database_on_sigterm(tmp_path: Path) -> None:
+    """`python main.py serve` as an operator runs it: ready, then SIGTERM stops both."""
+    port, env = _serve_env(tmp_path)
     service = subprocess.Popen(
         [sys.executable, "main.py", "serve"],
         cwd=Path(__file__).resolve().parents[2],
@@ -136,15 +185,7 @@ def test_serve_stops_its_database_on_sigterm(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("serve never became ready")
+        _wait_until_ready(port)
         database = EmbeddedDatabase.running_in((tmp_path / "db").resolve())
         assert database is not None
         pid = int(json.loads((tmp_path / "db" / "rapport-embedded.json").read_text())["pid"])
