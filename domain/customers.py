@@ -50,12 +50,12 @@ class Customer:
     updated_at: datetime
 
 
-def _text(value: Any, name: str, limit: int, problems: list[Problem], *, required: bool):
+def _text(value: Any, name: str, limit: int, problems: list[Problem], *, required: bool) -> str | None:
     if value is None:
         if required:
             problems.append(Problem(ValidationFailed.code, f"{name} is required", name))
         return None
-    text = value.strip()
+    text: str = value.strip()
     if not text:
         if required:
             problems.append(Problem(ValidationFailed.code, f"{name} must not be empty", name))

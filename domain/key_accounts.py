@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
+from typing import Any
 
 from domain.customers import check_email, check_phone
 from domain.errors import ErrorCode, Problem, ValidationFailed
@@ -301,10 +302,10 @@ def check_link(from_contact: Contact | None, to_contact: Contact | None) -> None
     problems.raise_if_any()
 
 
-def check_contact(fields: dict, today: date, *, creating: bool) -> dict:
+def check_contact(fields: dict[str, Any], today: date, *, creating: bool) -> dict[str, Any]:
     """Validate and normalise contact fields (only those sent; None clears)."""
     problems = ProblemList()
-    clean: dict = {}
+    clean: dict[str, Any] = {}
     if creating or "name" in fields:
         clean["name"] = problems.text(fields.get("name"), "name", required=True)
     if "title" in fields:

@@ -68,8 +68,8 @@ def to_contact(doc: Mapping[str, Any]) -> Contact:
 
 
 def new_contact_document(
-    key_account_id: str, fields: Mapping[str, Any], now: datetime, object_id=None
-) -> dict:
+    key_account_id: str, fields: Mapping[str, Any], now: datetime, object_id: ObjectId | None = None
+) -> dict[str, Any]:
     return without_none(
         {
             "_id": object_id or ObjectId(),
@@ -84,7 +84,12 @@ def new_contact_document(
 
 
 def relationship_document(
-    from_id: str, to_id: str, relationship: Relationship, note: str | None, now: datetime, object_id=None
+    from_id: str,
+    to_id: str,
+    relationship: Relationship,
+    note: str | None,
+    now: datetime,
+    object_id: ObjectId | None = None,
 ) -> dict[str, Any]:
     return without_none(
         {
@@ -99,7 +104,7 @@ def relationship_document(
 
 
 class ContactRepository:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._contacts = db[CONTACTS]
         self._links = db[RELATIONSHIPS]
 
