@@ -25,11 +25,13 @@ from schema.pagination import Connection
 from schema.permissions import CanWriteCustomers
 from schema.scalars import Duration
 
-CustomerKind = strawberry.enum(domain.CustomerKind, name="CustomerKind")
-LifecycleStage = strawberry.enum(
-    DomainLifecycleStage, name="LifecycleStage", description="Where the relationship stands."
-)
-LifecycleAction = strawberry.enum(DomainLifecycleAction, name="LifecycleAction")
+# strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
+CustomerKind = domain.CustomerKind
+strawberry.enum(CustomerKind, name="CustomerKind")
+LifecycleStage = DomainLifecycleStage
+strawberry.enum(LifecycleStage, name="LifecycleStage", description="Where the relationship stands.")
+LifecycleAction = DomainLifecycleAction
+strawberry.enum(LifecycleAction, name="LifecycleAction")
 
 
 @strawberry.type(description="Who did it, as they were named at the time.")
@@ -102,7 +104,7 @@ class Customer(relay.Node):
                 stage=t.stage,
                 entered_at=t.entered_at,
                 exited_at=t.exited_at,
-                total_time=t.total_time,
+                total_time=Duration(t.total_time),
                 total_seconds=t.total_time.total_seconds(),
                 visits=t.visits,
                 current=t.current,
@@ -131,7 +133,7 @@ class Customer(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]  # one async form for Node's overloads
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Customer | None]:
         found = await info.context.customer_by_id.load_many(list(node_ids))

@@ -25,10 +25,15 @@ from schema.pagination import Connection
 from schema.records import Complaint, Purchase
 from schema.users import User
 
-Grade = strawberry.enum(domain.Grade, name="Grade", description="A strategic, B key, C standard.")
-KeyAccountCategory = strawberry.enum(domain.Category, name="KeyAccountCategory")
-DecisionRole = strawberry.enum(domain.DecisionRole, name="DecisionRole")
-Relationship = strawberry.enum(domain.Relationship, name="Relationship")
+# strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
+Grade = domain.Grade
+strawberry.enum(Grade, name="Grade", description="A strategic, B key, C standard.")
+KeyAccountCategory = domain.Category
+strawberry.enum(KeyAccountCategory, name="KeyAccountCategory")
+DecisionRole = domain.DecisionRole
+strawberry.enum(DecisionRole, name="DecisionRole")
+Relationship = domain.Relationship
+strawberry.enum(Relationship, name="Relationship")
 
 
 @strawberry.enum
@@ -650,7 +655,7 @@ class ServiceContractPayload:
 
 # --- mutations --------------------------------------------------------------------------------
 
-KEEP = [CanKeepDossiers]
+KEEP: list[type[BasePermission]] = [CanKeepDossiers]
 
 
 @strawberry.type

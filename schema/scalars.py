@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 
 def iso_duration(value: timedelta) -> str:
@@ -30,7 +31,7 @@ def _output_only(value: object) -> timedelta:
 Duration = NewType("Duration", timedelta)
 
 #: For StrawberryConfig.scalar_map: how each custom scalar crosses the wire.
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     Duration: strawberry.scalar(
         name="Duration",
         serialize=iso_duration,

@@ -7,7 +7,9 @@ import strawberry
 from domain.users import Role as DomainRole
 from domain.users import User as DomainUser
 
-Role = strawberry.enum(DomainRole, name="Role")
+# strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
+Role = DomainRole
+strawberry.enum(Role, name="Role")
 
 
 @strawberry.type
@@ -19,7 +21,12 @@ class User:
 
     @classmethod
     def from_domain(cls, user: DomainUser) -> User:
-        return cls(id=strawberry.ID(user.id), name=user.name, role=user.role, partner_id=user.partner_id)
+        return cls(
+            id=strawberry.ID(user.id),
+            name=user.name,
+            role=user.role,
+            partner_id=None if user.partner_id is None else strawberry.ID(user.partner_id),
+        )
 
 
 @strawberry.type
