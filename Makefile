@@ -27,7 +27,7 @@ fresh-venv:
 # After changing dependencies in pyproject.toml. Keeps the other pins; to move them all to the
 # newest allowed releases: make lock LOCK_FLAGS=--upgrade
 lock:
-	@$(ENSURE_VENV)
+	@test -x $(BIN)/uv || { $(ENSURE_VENV); }
 	$(STATE) build-requires | $(BIN)/uv pip compile --quiet --universal --python-version 3.11 \
 		--generate-hashes --extra dev --custom-compile-command 'make lock' $(LOCK_FLAGS) \
 		pyproject.toml - -o $(LOCK)
