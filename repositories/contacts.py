@@ -75,8 +75,8 @@ def to_contact(doc: Mapping[str, Any]) -> Contact:
 
 
 def new_contact_document(
-    key_account_id: str, fields: Mapping[str, Any], now: datetime, object_id=None
-) -> dict:
+    key_account_id: str, fields: Mapping[str, Any], now: datetime, object_id: ObjectId | None = None
+) -> dict[str, Any]:
     return without_none(
         {
             "_id": object_id or ObjectId(),
@@ -91,7 +91,12 @@ def new_contact_document(
 
 
 def relationship_document(
-    from_id: str, to_id: str, relationship: Relationship, note: str | None, now: datetime, object_id=None
+    from_id: str,
+    to_id: str,
+    relationship: Relationship,
+    note: str | None,
+    now: datetime,
+    object_id: ObjectId | None = None,
 ) -> dict[str, Any]:
     return without_none(
         {
@@ -117,7 +122,7 @@ def to_relationship(doc: Mapping[str, Any]) -> ContactRelationship:
 
 
 class ContactRepository:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._contacts = db[CONTACTS]
         self._links = db[RELATIONSHIPS]
 

@@ -51,7 +51,7 @@ def to_contract(doc: Mapping[str, Any]) -> ServiceContract:
 
 
 class ContractRepository:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._contracts = db[COLLECTION]
 
     async def add(self, contract: ServiceContract) -> ServiceContract:

@@ -157,7 +157,7 @@ def _duplicate_email() -> Duplicate:
 
 
 class CustomerRepository:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._customers = db[COLLECTION]
 
     async def by_ids(self, ids: Sequence[str]) -> list[Customer | None]:

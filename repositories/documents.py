@@ -61,11 +61,14 @@ async def insert_missing(collection: Any, docs: list[dict[str, Any]]) -> int:
 ONE_BATCH = 10_000
 
 
-async def find_all(collection: Any, query: dict[str, Any], sort: list[tuple[str, int]] | None = None) -> list:
+async def find_all(
+    collection: Any, query: dict[str, Any], sort: list[tuple[str, int]] | None = None
+) -> list[dict[str, Any]]:
     cursor = collection.find(query).batch_size(ONE_BATCH)
     if sort:
         cursor = cursor.sort(sort)
-    return await cursor.to_list()
+    docs: list[dict[str, Any]] = await cursor.to_list()
+    return docs
 
 
 async def by_ids(
@@ -76,8 +79,9 @@ async def by_ids(
     return [found.get(i) for i in ids]
 
 
-async def aggregate_all(collection: Any, pipeline: list[dict[str, Any]]) -> list:
-    return await (await collection.aggregate(pipeline, batchSize=ONE_BATCH)).to_list()
+async def aggregate_all(collection: Any, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    docs: list[dict[str, Any]] = await (await collection.aggregate(pipeline, batchSize=ONE_BATCH)).to_list()
+    return docs
 
 
 async def update_at_version(
@@ -101,7 +105,7 @@ async def update_at_version(
         update["$unset"] = unset
     if push:
         update["$push"] = push
-    doc = await collection.find_one_and_update(
+    doc: dict[str, Any] | None = await collection.find_one_and_update(
         {"_id": object_id, "version": expected_version, **(guard or {})},
         update,
         return_document=ReturnDocument.AFTER,

@@ -126,7 +126,7 @@ def new_key_account_document(
 
 
 class KeyAccountRepository:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._accounts = db[COLLECTION]
 
     async def by_ids(self, ids: Sequence[str]) -> list[KeyAccount | None]:

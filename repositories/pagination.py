@@ -153,7 +153,7 @@ async def _not_counted() -> int:
 
 async def count_children(collection: Any, parent_field: str, parent_ids: list[ObjectId]) -> dict[str, int]:
     """How many children each parent has, in one aggregate."""
-    pipeline = [
+    pipeline: list[dict[str, Any]] = [
         {"$match": {parent_field: {"$in": parent_ids}}},
         {"$group": {"_id": f"${parent_field}", "n": {"$sum": 1}}},
     ]

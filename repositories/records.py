@@ -45,7 +45,7 @@ def to_purchase(doc: Mapping[str, Any]) -> Purchase:
 
 
 class RecordRepository:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._complaints = db[COMPLAINTS]
         self._purchases = db[PURCHASES]
 
@@ -57,7 +57,7 @@ class RecordRepository:
 
     async def complaint_pages(
         self, customer_ids: Sequence[str], first: int | None, after: str | None
-    ) -> dict[str, Page]:
+    ) -> dict[str, Page[ComplaintRecord]]:
         key = SortKey("receivedAt", descending=True)
         return await find_child_pages(
             self._complaints, "customerId", object_ids(customer_ids), key, first, after, to_complaint
@@ -68,7 +68,7 @@ class RecordRepository:
 
     async def purchase_pages(
         self, customer_ids: Sequence[str], first: int | None, after: str | None
-    ) -> dict[str, Page]:
+    ) -> dict[str, Page[Purchase]]:
         key = SortKey("purchasedAt", descending=True)
         return await find_child_pages(
             self._purchases, "customerId", object_ids(customer_ids), key, first, after, to_purchase

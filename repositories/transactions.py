@@ -4,7 +4,7 @@ retries them (TransientTransactionError, UnknownTransactionCommitResult)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -12,6 +12,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 T = TypeVar("T")
 
 
-async def in_transaction(db: AsyncDatabase, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+async def in_transaction(
+    db: AsyncDatabase[dict[str, Any]], work: Callable[[AsyncClientSession], Awaitable[T]]
+) -> T:
     async with db.client.start_session() as session:
         return await session.with_transaction(work)

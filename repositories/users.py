@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,7 +28,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _user(doc: dict[str, Any]) -> User:
+def _user(doc: Mapping[str, Any]) -> User:
     return User(
         id=str(doc["_id"]),
         name=doc["name"],
@@ -56,13 +56,13 @@ def name_fields(name: str) -> dict[str, Any]:
 
 
 class UserRepository:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._users = db[USERS]
         self._tokens = db[TOKENS]
 
     async def user_for_token(self, token: str) -> User | None:
         """The token's owner in one round trip ($lookup), or None for an unknown token."""
-        pipeline = [
+        pipeline: list[dict[str, Any]] = [
             {"$match": {"_id": token_hash(token)}},
             {
                 "$lookup": {
@@ -98,6 +98,7 @@ class UserRepository:
             upsert=True,
             return_document=True,
         )
+        assert doc is not None  # upserted
         user = _user(doc)
         if user.role is not role or user.partner_id != partner_id:
             raise UserConflict(

@@ -87,7 +87,7 @@ def to_visit(doc: Mapping[str, Any]) -> VisitLog:
 
 
 class VisitRepository:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._visits = db[COLLECTION]
 
     async def add(self, visit: VisitLog, session: AsyncClientSession) -> VisitLog:

@@ -42,12 +42,12 @@ class ChildPagesLoader(DataLoader[PageRequest, Page[Any]]):
         self,
         fetch_pages: Callable[[list[str], int | None, str | None], Awaitable[dict[str, Page[Any]]]],
         fetch_counts: Callable[[list[str]], Awaitable[dict[str, int]]],
-        prime: Callable[[Any], None] | None = None,
+        prime: Callable[[Any], object] | None = None,
     ) -> None:
         super().__init__()
         self._fetch_pages = fetch_pages
         self._prime = prime
-        self._counts = BatchLoader(lambda ids: _aligned(fetch_counts, ids))
+        self._counts: BatchLoader[str, int] = BatchLoader(lambda ids: _aligned(fetch_counts, ids))
 
     async def batch_load_fn(self, requests: Sequence[PageRequest]) -> list[Page[Any]]:
         groups: dict[tuple[int | None, str | None], list[str]] = {}

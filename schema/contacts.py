@@ -13,6 +13,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.permission import BasePermission
 
 from domain import key_accounts as domain
 from domain.key_accounts import CONTACT_DETAILS
@@ -26,8 +27,11 @@ from schema.permissions import CanKeepDossiers
 if TYPE_CHECKING:
     from schema.key_accounts import KeyAccount
 
-DecisionRole = strawberry.enum(domain.DecisionRole, name="DecisionRole")
-Relationship = strawberry.enum(domain.Relationship, name="Relationship")
+# strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
+DecisionRole = domain.DecisionRole
+strawberry.enum(DecisionRole, name="DecisionRole")
+Relationship = domain.Relationship
+strawberry.enum(Relationship, name="Relationship")
 
 
 @strawberry.enum
@@ -244,7 +248,7 @@ class ContactPayload:
         return payload(cls, "contact", outcome, Contact.from_domain)
 
 
-KEEP = [CanKeepDossiers]
+KEEP: list[type[BasePermission]] = [CanKeepDossiers]
 
 
 @strawberry.type

@@ -24,11 +24,13 @@ from schema.pagination import Connection
 from schema.permissions import CanWriteCustomers
 from schema.scalars import Duration
 
-CustomerKind = strawberry.enum(domain.CustomerKind, name="CustomerKind")
-LifecycleStage = strawberry.enum(
-    DomainLifecycleStage, name="LifecycleStage", description="Where the relationship stands."
-)
-LifecycleAction = strawberry.enum(DomainLifecycleAction, name="LifecycleAction")
+# strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
+CustomerKind = domain.CustomerKind
+strawberry.enum(CustomerKind, name="CustomerKind")
+LifecycleStage = DomainLifecycleStage
+strawberry.enum(LifecycleStage, name="LifecycleStage", description="Where the relationship stands.")
+LifecycleAction = DomainLifecycleAction
+strawberry.enum(LifecycleAction, name="LifecycleAction")
 
 
 @strawberry.type(description="Who did it, as they were named at the time.")
@@ -101,7 +103,7 @@ class Customer(Node):
                 stage=t.stage,
                 entered_at=t.entered_at,
                 exited_at=t.exited_at,
-                total_time=t.total_time,
+                total_time=Duration(t.total_time),
                 total_seconds=t.total_time.total_seconds(),
                 visits=t.visits,
                 current=t.current,

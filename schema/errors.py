@@ -13,7 +13,9 @@ from resolvers.outcome import Outcome
 
 P = TypeVar("P")
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a mutation refused.")
+# strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
+ErrorCode = DomainErrorCode
+strawberry.enum(ErrorCode, name="ErrorCode", description="Why a mutation refused.")
 
 
 @strawberry.type(description="An expected failure: the request was understood and refused.")

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from strawberry.permission import BasePermission
 
 from domain import key_accounts as domain
 from domain.key_accounts import CompanyProfile as DomainCompanyProfile
@@ -26,8 +27,11 @@ from schema.records import Complaint, Purchase
 from schema.users import User, related_users
 from schema.visits import VisitLog
 
-Grade = strawberry.enum(domain.Grade, name="Grade", description="A strategic, B key, C standard.")
-KeyAccountCategory = strawberry.enum(domain.Category, name="KeyAccountCategory")
+# strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
+Grade = domain.Grade
+strawberry.enum(Grade, name="Grade", description="A strategic, B key, C standard.")
+KeyAccountCategory = domain.Category
+strawberry.enum(KeyAccountCategory, name="KeyAccountCategory")
 
 
 async def _child_page(loader: Any, parent_id: str, first: int | None, after: str | None, to_node: Any) -> Any:
@@ -275,7 +279,7 @@ class KeyAccountPayload:
         return payload(cls, "key_account", outcome, KeyAccount.from_domain)
 
 
-KEEP = [CanKeepDossiers]
+KEEP: list[type[BasePermission]] = [CanKeepDossiers]
 
 
 @strawberry.type

@@ -11,10 +11,15 @@ from resolvers import records as use_cases
 from schema.money import Money
 from schema.node import Node, global_id, node_type
 
-Channel = strawberry.enum(domain.Channel, name="Channel")
-Severity = strawberry.enum(domain.Severity, name="Severity")
-FeedbackKind = strawberry.enum(domain.FeedbackKind, name="FeedbackKind")
-FeedbackCategory = strawberry.enum(domain.FeedbackCategory, name="FeedbackCategory")
+# strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
+Channel = domain.Channel
+strawberry.enum(Channel, name="Channel")
+Severity = domain.Severity
+strawberry.enum(Severity, name="Severity")
+FeedbackKind = domain.FeedbackKind
+strawberry.enum(FeedbackKind, name="FeedbackKind")
+FeedbackCategory = domain.FeedbackCategory
+strawberry.enum(FeedbackCategory, name="FeedbackCategory")
 
 
 @node_type

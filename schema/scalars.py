@@ -7,6 +7,7 @@ from typing import NewType
 
 import isodate
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 
 def iso_duration(value: timedelta) -> str:
@@ -39,7 +40,7 @@ def serialize_datetime(value: datetime) -> str:
 Duration = NewType("Duration", timedelta)
 
 #: For StrawberryConfig.scalar_map: how each custom scalar crosses the wire.
-SCALARS = {
+SCALARS: dict[object, ScalarDefinition] = {
     Duration: strawberry.scalar(
         name="Duration",
         serialize=iso_duration,

@@ -15,7 +15,9 @@ from schema.node import Node, global_id, node_type
 from schema.pagination import Connection
 from schema.permissions import CanListUsers
 
-Role = strawberry.enum(DomainRole, name="Role")
+# strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
+Role = DomainRole
+strawberry.enum(Role, name="Role")
 
 
 @node_type

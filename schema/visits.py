@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.permission import BasePermission
 
 from domain import key_accounts as domain
 from resolvers import visits as use_cases
@@ -168,7 +169,7 @@ class FollowUpPayload:
         return payload(cls, "follow_up", outcome, lambda pair: FollowUp.from_domain(*pair))
 
 
-KEEP = [CanKeepDossiers]
+KEEP: list[type[BasePermission]] = [CanKeepDossiers]
 
 
 @strawberry.type

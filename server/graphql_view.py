@@ -30,7 +30,7 @@ def _accepts_graphql_response(request: Request) -> bool:
 
 def _is_request_error(result: ExecutionResult) -> bool:
     """Refused before execution (parse, validation, variable coercion): no data at all."""
-    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors or ())
 
 
 def _error_response(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:
@@ -43,7 +43,7 @@ def _unauthenticated(message: str) -> Response:
     return _error_response(401, message, "UNAUTHENTICATED", {"WWW-Authenticate": 'Bearer realm="rapport"'})
 
 
-class RapportGraphQL(GraphQL):
+class RapportGraphQL(GraphQL[Context | None, None]):
     def __init__(self, *args: Any, report_db_commands: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.report_db_commands = report_db_commands
@@ -117,7 +117,10 @@ class RapportGraphQL(GraphQL):
         if self.report_db_commands:
             # What the query cost, for frontend teams (development only).
             count = request.state.db_commands
-            response.setdefault("extensions", {})["db"] = {"commands": count.commands}
+            response["extensions"] = {
+                **(response.get("extensions") or {}),
+                "db": {"commands": count.commands},
+            }
         return response
 
     def parse_json(self, data: str | bytes) -> Any:

@@ -12,16 +12,17 @@ import sys
 
 import structlog
 from asgi_correlation_id import correlation_id
+from structlog.typing import EventDict, Processor
 
 
-def _request_id(_: object, __: str, event: dict) -> dict:
+def _request_id(_: object, __: str, event: EventDict) -> EventDict:
     if (request_id := correlation_id.get()) and "request_id" not in event:
         event["request_id"] = request_id
     return event
 
 
 def configure_logging(level: str, *, json: bool) -> None:
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         _request_id,
         structlog.stdlib.add_log_level,
