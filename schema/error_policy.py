@@ -13,10 +13,13 @@ from graphql import GraphQLError
 from strawberry.relay.types import GlobalIDValueError
 
 from domain.errors import BadArgument, Forbidden
+from repositories.availability import database_unavailable
 
 log = structlog.get_logger("rapport.graphql")
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+UNAVAILABLE_MESSAGE = "the database is unavailable; try again shortly"
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 MASKED_MESSAGE = "Internal server error"
 CLIENT_MISTAKES = (GraphQLError, BadArgument, GlobalIDValueError)
@@ -35,6 +38,14 @@ def classify(error: GraphQLError, request_id: str | None) -> None:
         error.extensions = {**(error.extensions or {}), "code": BAD_USER_INPUT}
         if field := getattr(original, "field", None):
             error.extensions["field"] = field
+        return
+    if database_unavailable(original):
+        log.warning(
+            "database unavailable", path=error.path, request_id=request_id, error=type(original).__name__
+        )
+        error.message = UNAVAILABLE_MESSAGE
+        error.original_error = None
+        error.extensions = {"code": SERVICE_UNAVAILABLE, "requestId": request_id}
         return
     log.error(
         "unexpected error",

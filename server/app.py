@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pymongo
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware
+from pymongo.errors import PyMongoError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -39,7 +41,12 @@ async def readyz(request: Request) -> JSONResponse:
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
     if runtime is None or not await runtime.database.answers():
         return JSONResponse({"status": "database unavailable"}, status_code=503)
-    if not await is_current(runtime.db):
+    try:
+        with pymongo.timeout(1.0):
+            current = await is_current(runtime.db)
+    except PyMongoError:
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
+    if not current:
         return JSONResponse({"status": "migrations pending"}, status_code=503)
     return JSONResponse({"status": "ready"})
 

@@ -9,8 +9,10 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+import pymongo
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from server.embedded_db import EmbeddedDatabase
 from server.settings import Settings
@@ -22,11 +24,14 @@ class Database:
     db: AsyncDatabase
     embedded: EmbeddedDatabase | None = None
 
-    async def answers(self) -> bool:
+    async def answers(self, within_s: float = 1.0) -> bool:
+        """Whether the database answers a ping within `within_s` (readiness must be fast
+        even when the database is gone or frozen)."""
         try:
-            await self.client.admin.command("ping")
+            with pymongo.timeout(within_s):
+                await self.client.admin.command("ping")
             return True
-        except Exception:
+        except PyMongoError:
             return False
 
 

@@ -15,13 +15,16 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
+from repositories.availability import database_unavailable
 from repositories.users import UserRepository
 from resolvers.context import Context
+from schema.error_policy import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
 from server.auth import authenticate
 from server.database import counting_commands
 from server.runtime import Runtime
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+RETRY_LATER = {"Retry-After": "5"}
 
 
 def _accepts_graphql_response(request: Request) -> bool:
@@ -37,6 +40,18 @@ def _error_response(status: int, message: str, code: str, headers: dict[str, str
     """A GraphQL error answered before anything executes: JSON, like every other answer."""
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+
+
+def _unavailable(request_id: str) -> Response:
+    body = {
+        "errors": [
+            {
+                "message": UNAVAILABLE_MESSAGE,
+                "extensions": {"code": SERVICE_UNAVAILABLE, "requestId": request_id},
+            }
+        ]
+    }
+    return Response(orjson.dumps(body), status_code=503, media_type="application/json", headers=RETRY_LATER)
 
 
 def _unauthenticated(message: str) -> Response:
@@ -58,7 +73,13 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             request = Request(scope, receive)
             if not self._wants_ide(request):
                 runtime: Runtime = request.app.state.runtime
-                viewer = await authenticate(request, UserRepository(runtime.db))
+                try:
+                    viewer = await authenticate(request, UserRepository(runtime.db))
+                except Exception as error:
+                    if not database_unavailable(error):
+                        raise
+                    await _unavailable(correlation_id.get() or "")(scope, receive, send)
+                    return
                 if viewer is None:
                     await _unauthenticated("a valid bearer token is required")(scope, receive, send)
                     return
@@ -107,10 +128,19 @@ class RapportGraphQL(GraphQL[Context | None, None]):
                 response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
             if getattr(request.state, "request_error", False):
                 response.status_code = 400
+        if (
+            isinstance(request, Request)
+            and isinstance(response, Response)
+            and getattr(request.state, "database_unavailable", False)
+        ):
+            response.status_code = 503
+            response.headers.update(RETRY_LATER)
         return response
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
+        if any((e.extensions or {}).get("code") == SERVICE_UNAVAILABLE for e in result.errors or ()):
+            request.state.database_unavailable = True
         if _is_request_error(result) and _accepts_graphql_response(request):
             request.state.request_error = True
             response.pop("data", None)
