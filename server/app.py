@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,6 +30,7 @@ from server.database import Database, open_database
 from server.graphql_view import RapportGraphQL
 from server.runtime import Runtime
 from server.settings import Settings
+from server.supervisor import supervise
 
 log = structlog.get_logger("rapport")
 
@@ -62,6 +66,12 @@ async def _announce(settings: Settings, runtime: Runtime) -> None:
         )
 
 
+def _exit_non_zero() -> None:
+    """Stop serving: uvicorn shuts down in order, then re-raises SIGTERM, so the process
+    ends by that signal (non-zero) and a process manager restarts the whole service."""
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -83,9 +93,22 @@ def create_app(
             if seed_if_empty and await CustomerRepository(opened.db).count() == 0:
                 await seed_demo_data(opened.db, clock(), settings.visit_cadence)
             app.state.runtime = runtime
+            watch = None
+            if opened.embedded is not None and opened.embedded.owned:
+                watch = asyncio.create_task(
+                    supervise(
+                        opened.embedded,
+                        restarts=settings.embedded_restarts,
+                        backoff_s=settings.embedded_restart_backoff_s,
+                        give_up=_exit_non_zero,
+                    )
+                )
             await _announce(settings, runtime)
             yield
             log.info("shutting down")
+            if watch is not None:
+                opened.embedded.stopping = True  # type: ignore[union-attr]
+                watch.cancel()
 
     graphql = RapportGraphQL(
         build_schema(settings.max_query_depth),

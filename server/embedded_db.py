@@ -22,6 +22,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import structlog
 from pymongo import MongoClient
@@ -93,6 +94,7 @@ class EmbeddedDatabase:
     data_dir: Path
     process: subprocess.Popen[bytes] | None = None
     stop_timeout_s: float = DEFAULT_STOP_TIMEOUT_S
+    stopping: bool = False  # set by stop(): the server's exit is then expected
     _log_file: object | None = field(default=None, repr=False)
 
     @property
@@ -119,10 +121,12 @@ class EmbeddedDatabase:
         host: str = "127.0.0.1",
         timeout_s: float = 30.0,
         stop_timeout_s: float = DEFAULT_STOP_TIMEOUT_S,
+        port: int | None = None,
     ) -> EmbeddedDatabase:
+        """Start a server on `port` (a free one if None) and wait until it answers."""
         data_dir = data_dir.resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
-        port = _free_port(host)
+        port = port or _free_port(host)
         uri = f"mongodb://{host}:{port}/?directConnection=true"
         log_file = open(data_dir.parent / "secantusd.log", "ab")  # noqa: SIM115
         process = subprocess.Popen(
@@ -169,9 +173,25 @@ class EmbeddedDatabase:
             data_dir, timeout_s=timeout_s, stop_timeout_s=stop_timeout_s
         )
 
+    def restart(self, timeout_s: float = 30.0) -> None:
+        """Start our server again after it died: same port, so clients reconnect by
+        themselves to the same URI; same data directory, so nothing is lost."""
+        where = urlsplit(self.uri)
+        fresh = EmbeddedDatabase.start(
+            self.data_dir,
+            host=where.hostname or "127.0.0.1",
+            port=where.port,
+            timeout_s=timeout_s,
+            stop_timeout_s=self.stop_timeout_s,
+        )
+        if self._log_file is not None:
+            self._log_file.close()  # type: ignore[attr-defined]
+        self.process, self._log_file = fresh.process, fresh._log_file
+
     def stop(self) -> None:
         """Stop the server if we own it: SIGTERM, wait up to stop_timeout_s, then SIGKILL
         (a server that ignores SIGTERM, or is frozen, cannot outlive the service)."""
+        self.stopping = True
         if self.process is None:
             return
         process, self.process = self.process, None

@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     embedded_start_timeout_s: float = Field(
         default=30.0, gt=0, description="How long to wait for the embedded database to answer."
     )
+    embedded_restarts: int = Field(
+        default=3,
+        ge=0,
+        le=20,
+        description="Restarts of a dead embedded database before the service gives up and exits non-zero.",
+    )
+    embedded_restart_backoff_s: float = Field(
+        default=1.0, gt=0, le=60, description="Wait before the first restart; doubled at each further try."
+    )
     embedded_stop_timeout_s: float = Field(
         default=10.0, gt=0, description="How long the embedded database may take to stop before it is killed."
     )

@@ -169,7 +169,8 @@ def _wait_until_ready(port: int) -> None:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
-            time.sleep(0.1)  # polling a child's readiness, not timing a test
+            pass
+        time.sleep(0.1)  # polling a child's readiness, not timing a test
     pytest.fail("serve never became ready")
 
 
@@ -197,3 +198,55 @@ def test_serve_stops_its_database_on_sigterm(tmp_path: Path) -> None:
     finally:
         if service.poll() is None:
             service.kill()
+
+
+def _embedded_pid(tmp_path: Path) -> int:
+    return int(json.loads((tmp_path / "db" / "rapport-embedded.json").read_text())["pid"])
+
+
+def test_serve_restarts_a_dead_database_then_gives_up_non_zero(tmp_path: Path) -> None:
+    port, env = _serve_env(
+        tmp_path,
+        RAPPORT_EMBEDDED_RESTARTS="2",
+        RAPPORT_EMBEDDED_RESTART_BACKOFF_S="1",
+        RAPPORT_MONGODB_TIMEOUT_MS="1000",
+    )
+    log_path = tmp_path / "serve.log"
+    log_file = log_path.open("w")
+    service = subprocess.Popen(
+        [sys.executable, "main.py", "serve"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until_ready(port)
+        first = _embedded_pid(tmp_path)
+        db_port = int(
+            json.loads((tmp_path / "db" / "rapport-embedded.json").read_text())["uri"]
+            .split(":")[2][:5]
+            .rstrip("/")
+        )
+        os.kill(first, signal.SIGKILL)  # the database crashes
+        assert _wait_for_exit(first, 5)
+        deadline = time.monotonic() + 30
+        while _embedded_pid(tmp_path) == first and time.monotonic() < deadline:
+            time.sleep(0.1)  # polling the supervisor's restart, not timing a test
+        second = _embedded_pid(tmp_path)
+        assert second != first
+        _wait_until_ready(port)  # restarted on the same port: the service answers again
+        os.kill(second, signal.SIGKILL)  # crashes again, and its port is taken: no restart can work
+        assert _wait_for_exit(second, 5)
+        with socket.socket() as squatter:
+            squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            squatter.bind(("127.0.0.1", db_port))
+            squatter.listen()
+            assert service.wait(timeout=60) != 0  # gave up: non-zero, for a process manager
+        logs = log_path.read_text()
+        assert '"event": "embedded database restarted"' in logs
+        assert '"event": "embedded database could not be restarted; stopping the service"' in logs
+    finally:
+        if service.poll() is None:
+            service.kill()
+        log_file.close()
