@@ -13,7 +13,13 @@ from types import ModuleType
 import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
-from migrations import m0001_customers, m0002_users, m0003_key_accounts, m0004_directory_and_nodes
+from migrations import (
+    m0001_customers,
+    m0002_users,
+    m0003_key_accounts,
+    m0004_directory_and_nodes,
+    m0005_token_expiry,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -23,6 +29,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0002_users,
     m0003_key_accounts,
     m0004_directory_and_nodes,
+    m0005_token_expiry,
 )
 
 

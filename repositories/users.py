@@ -60,10 +60,17 @@ class UserRepository:
         self._users = db[USERS]
         self._tokens = db[TOKENS]
 
-    async def user_for_token(self, token: str) -> User | None:
-        """The token's owner in one round trip ($lookup), or None for an unknown token."""
+    async def user_for_token(self, token: str, now: datetime, *, demo_allowed: bool = True) -> User | None:
+        """The token's owner in one round trip ($lookup), or None for an unknown token, an
+        expired one, or a demo token where demo tokens are not allowed (production)."""
+        match: dict[str, Any] = {
+            "_id": token_hash(token),
+            "$or": [{"expiresAt": {"$exists": False}}, {"expiresAt": {"$gt": now}}],
+        }
+        if not demo_allowed:
+            match["demo"] = {"$ne": True}
         pipeline: list[dict[str, Any]] = [
-            {"$match": {"_id": token_hash(token)}},
+            {"$match": match},
             {
                 "$lookup": {
                     "from": USERS,
@@ -107,11 +114,14 @@ class UserRepository:
             )
         return user
 
-    async def issue_token(self, user: User, now: datetime) -> str:
+    async def issue_token(self, user: User, now: datetime, *, expires_at: datetime | None = None) -> str:
+        """A new token; one with an expiry is a development demo token (refused in
+        production), removed by the database once expired (TTL index)."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        await self._tokens.insert_one(
-            {"_id": token_hash(token), "userId": ObjectId(user.id), "createdAt": now}
-        )
+        doc: dict[str, Any] = {"_id": token_hash(token), "userId": ObjectId(user.id), "createdAt": now}
+        if expires_at is not None:
+            doc.update(expiresAt=expires_at, demo=True)
+        await self._tokens.insert_one(doc)
         return token
 
     async def page(self, where: UserFilter, first: int | None, after: str | None) -> Page[User]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.errors import ErrorCode, Forbidden
 from domain.search import search_words
@@ -15,6 +15,8 @@ from repositories.pagination import Page
 from repositories.users import UserFilter, UserRepository
 from resolvers.context import Context
 
+DEMO_ADMIN = "demo-admin"
+
 
 async def issue_token(
     users: UserRepository, name: str, role: Role, partner_id: str | None, now: datetime
@@ -22,6 +24,17 @@ async def issue_token(
     """A new token for the named user, created with this role if new. Shown once."""
     user = await users.ensure_user(name, role, partner_id, now)
     return await users.issue_token(user, now)
+
+
+async def demo_admin_token(
+    users: UserRepository, kept: str | None, now: datetime, lifetime: timedelta
+) -> tuple[str, bool]:
+    """The development demo admin token: the kept one while it still works, else a new
+    one that expires after `lifetime`. Returns (token, whether it is new)."""
+    if kept and await users.user_for_token(kept, now):
+        return kept, False
+    user = await users.ensure_user(DEMO_ADMIN, Role.ADMIN, None, now)
+    return await users.issue_token(user, now, expires_at=now + lifetime), True
 
 
 async def list_users(

@@ -7,6 +7,8 @@ import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pymongo
 import structlog
@@ -19,11 +21,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from demo_data import seed_demo_data
-from domain.users import Role
 from migrations import is_current, migrate
 from repositories.customers import CustomerRepository
 from repositories.users import UserRepository
-from resolvers.users import issue_token
+from resolvers.users import demo_admin_token
 from schema import build_schema
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
@@ -33,8 +34,6 @@ from server.settings import Settings
 from server.supervisor import supervise
 
 log = structlog.get_logger("rapport")
-
-DEMO_ADMIN = "demo-admin"
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -59,11 +58,32 @@ async def _announce(settings: Settings, runtime: Runtime) -> None:
     url = f"http://{settings.host}:{settings.port}/graphql"
     log.info("Rapport is serving GraphQL", url=url)
     if settings.is_development:
-        token = await issue_token(UserRepository(runtime.db), DEMO_ADMIN, Role.ADMIN, None, runtime.clock())
+        await announce_demo_token(settings, UserRepository(runtime.db), runtime.clock())
+
+
+async def announce_demo_token(settings: Settings, users: UserRepository, now: datetime) -> str:
+    """Print the demo admin token once: it is kept (0600) beside the data directory and
+    reused while it works, so starts do not pile up tokens; it expires after a day."""
+    path = demo_token_path(settings)
+    kept = path.read_text().strip() if path.exists() else None
+    lifetime = timedelta(hours=settings.demo_token_ttl_hours)
+    token, new = await demo_admin_token(users, kept, now, lifetime)
+    if new:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(token + "\n")
         log.info(
-            "demo admin token (paste into GraphiQL's headers)",
+            "demo admin token (paste into GraphiQL's headers; development only, valid "
+            f"{settings.demo_token_ttl_hours} h, kept in {path})",
             header=f'{{"Authorization": "Bearer {token}"}}',
         )
+    else:
+        log.info("demo admin token unchanged: it is in this file", path=str(path))
+    return token
+
+
+def demo_token_path(settings: Settings) -> Path:
+    return settings.data_dir.parent / "demo-admin-token"
 
 
 def _exit_non_zero() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from starlette.requests import HTTPConnection
 
 from domain.users import User
@@ -15,6 +17,8 @@ def bearer_token(connection: HTTPConnection) -> str | None:
     return token.strip()
 
 
-async def authenticate(connection: HTTPConnection, users: UserRepository) -> User | None:
+async def authenticate(
+    connection: HTTPConnection, users: UserRepository, now: datetime, *, demo_allowed: bool
+) -> User | None:
     token = bearer_token(connection)
-    return await users.user_for_token(token) if token else None
+    return await users.user_for_token(token, now, demo_allowed=demo_allowed) if token else None

@@ -74,7 +74,12 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             if not self._wants_ide(request):
                 runtime: Runtime = request.app.state.runtime
                 try:
-                    viewer = await authenticate(request, UserRepository(runtime.db))
+                    viewer = await authenticate(
+                        request,
+                        UserRepository(runtime.db),
+                        runtime.clock(),
+                        demo_allowed=runtime.settings.is_development,
+                    )
                 except Exception as error:
                     if not database_unavailable(error):
                         raise

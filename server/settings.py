@@ -53,6 +53,9 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="How long the embedded database may take to stop before it is killed."
     )
 
+    demo_token_ttl_hours: int = Field(
+        default=24, ge=1, le=720, description="How long the development demo admin token works."
+    )
     phone_default_region: str = Field(
         default="CN",
         pattern=r"^[A-Z]{2}$",
