@@ -9,6 +9,8 @@ from domain.validation import control_character_problem
 
 SEARCH_LENGTH_MAX = 200
 SEARCH_WORDS_MAX = 8
+#: Prefixes are stored up to this length; a longer search word also checks the whole term.
+PREFIX_MAX = 24
 
 
 def fold(text: str) -> str:
@@ -24,6 +26,12 @@ def search_terms(*texts: str | None) -> list[str]:
         if text:
             terms.update(fold(text).split())
     return sorted(terms)
+
+
+def search_prefixes(terms: list[str]) -> list[str]:
+    """Every prefix of every term (up to PREFIX_MAX characters): a search word is then an
+    exact match on one of them, the cheapest indexed query there is."""
+    return sorted({term[:n] for term in terms for n in range(1, min(len(term), PREFIX_MAX) + 1)})
 
 
 def search_words(text: str | None, field: str) -> list[str]:

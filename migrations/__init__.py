@@ -19,6 +19,7 @@ from migrations import (
     m0003_key_accounts,
     m0004_directory_and_nodes,
     m0005_token_expiry,
+    m0006_search_prefixes,
 )
 
 log = structlog.get_logger(__name__)
@@ -30,6 +31,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0003_key_accounts,
     m0004_directory_and_nodes,
     m0005_token_expiry,
+    m0006_search_prefixes,
 )
 
 

@@ -21,7 +21,7 @@ from domain.lifecycle import (
     LifecycleEvent,
     LifecycleStage,
 )
-from domain.search import fold, search_terms
+from domain.search import fold
 from repositories.documents import (
     by_ids,
     day,
@@ -31,7 +31,7 @@ from repositories.documents import (
 )
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, find_page
-from repositories.search import search_clauses
+from repositories.search import combine, search_clauses, search_fields
 
 COLLECTION = "customers"
 EMAIL_INDEX = "customers_email_unique"
@@ -129,7 +129,7 @@ def new_customer_document(
         "_id": object_id or ObjectId(),
         **to_set,
         "tags": to_set.get("tags", []),
-        "searchTerms": search_terms(profile["name"], profile.get("email")),
+        **search_fields(profile["name"], profile.get("email")),
         "lifecycleStage": stage.value,
         "lifecycleHistory": [_event_document(e) for e in history],
         "version": 1,
@@ -205,7 +205,7 @@ class CustomerRepository:
         to_set, to_unset = _profile_set(changes)
         name = changes.get("name", customer.name)
         email = changes.get("email", customer.email)
-        to_set["searchTerms"] = search_terms(name, email)
+        to_set.update(search_fields(name, email))
         try:
             return await self._versioned(
                 customer.id, expected_version, now, set_fields=to_set, unset_fields=to_unset
@@ -270,7 +270,5 @@ class CustomerRepository:
         if where.tag:
             clauses.append({"tags": where.tag.strip().lower()})
         # Each word must start one of the customer's search terms (name words, email).
-        clauses.extend(search_clauses("searchTerms", where.search_words))
-        if not clauses:
-            return {}
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        clauses.extend(search_clauses(where.search_words))
+        return combine(clauses)

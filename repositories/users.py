@@ -12,11 +12,11 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
-from domain.search import fold, search_terms
+from domain.search import fold
 from domain.users import Role, User
 from repositories.documents import by_ids
 from repositories.pagination import Page, SortKey, find_page
-from repositories.search import search_clauses
+from repositories.search import combine, search_clauses, search_fields
 
 USERS = "users"
 TOKENS = "api_tokens"
@@ -52,7 +52,7 @@ BY_NAME = SortKey("nameSort")
 
 def name_fields(name: str) -> dict[str, Any]:
     """What users are ordered and found by."""
-    return {"nameSort": fold(name), "searchTerms": search_terms(name)}
+    return {"nameSort": fold(name), **search_fields(name)}
 
 
 class UserRepository:
@@ -128,6 +128,6 @@ class UserRepository:
         clauses: list[dict[str, Any]] = []
         if where.role is not None:
             clauses.append({"role": where.role.value})
-        clauses.extend(search_clauses("searchTerms", where.search_words))
-        query = {"$and": clauses} if len(clauses) > 1 else (clauses[0] if clauses else {})
+        clauses.extend(search_clauses(where.search_words))
+        query = combine(clauses)
         return await find_page(self._users, query, BY_NAME, first, after, _user)

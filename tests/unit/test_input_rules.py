@@ -73,3 +73,22 @@ def test_global_ids_round_trip_and_refuse_what_we_never_issued() -> None:
 def test_years_after_keeps_the_day_or_falls_back_to_the_28th() -> None:
     assert years_after(datetime(2024, 2, 29, tzinfo=UTC), 3) == datetime(2027, 2, 28, tzinfo=UTC)
     assert years_after(datetime(2026, 11, 25, tzinfo=UTC), -10) == datetime(2016, 11, 25, tzinfo=UTC)
+
+
+def test_a_word_is_an_equality_on_stored_prefixes_and_filters_stay_flat() -> None:
+    from repositories.search import combine, search_clauses, search_fields
+
+    stored = search_fields("Zoë Müller", "zoe@example.com")
+    assert stored["searchTerms"] == ["muller", "zoe", "zoe@example.com"]
+    assert {"m", "mu", "mull", "muller", "zoe@"} <= set(stored["searchPrefixes"])
+    assert all(len(p) <= 24 for p in stored["searchPrefixes"])
+    assert combine([{"lifecycleStage": "ACTIVE"}, *search_clauses(["mull"])]) == {
+        "lifecycleStage": "ACTIVE",
+        "searchPrefixes": "mull",
+    }
+    two_words = combine(search_clauses(["zoe", "mull"]))
+    assert two_words == {"$and": [{"searchPrefixes": "zoe"}, {"searchPrefixes": "mull"}]}
+    long_word = "x" * 30
+    assert search_clauses([long_word])[1] == {
+        "searchTerms": {"$elemMatch": {"$gte": long_word, "$lt": "x" * 29 + "y"}}
+    }
