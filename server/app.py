@@ -47,7 +47,8 @@ async def readyz(request: Request) -> JSONResponse:
     try:
         with pymongo.timeout(1.0):
             current = await is_current(runtime.db)
-    except PyMongoError:
+    except PyMongoError as error:
+        log.warning("database answers but cannot be read", error=type(error).__name__)
         return JSONResponse({"status": "database unavailable"}, status_code=503)
     if not current:
         return JSONResponse({"status": "migrations pending"}, status_code=503)

@@ -10,12 +10,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 import pymongo
+import structlog
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from server.embedded_db import EmbeddedDatabase
 from server.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -31,7 +34,8 @@ class Database:
             with pymongo.timeout(within_s):
                 await self.client.admin.command("ping")
             return True
-        except PyMongoError:
+        except PyMongoError as error:
+            log.warning("database does not answer", error=type(error).__name__, detail=str(error)[:200])
             return False
 
 
@@ -106,9 +110,10 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         )
         uri = embedded.uri
     client, db = connect(uri, settings.mongodb_db, settings.mongodb_timeout_ms)
+    database = Database(client=client, db=db, embedded=embedded)
     try:
-        yield Database(client=client, db=db, embedded=embedded)
+        yield database
     finally:
-        await close_client(client, settings.mongodb_timeout_ms / 1000)
+        await close_client(database.client, settings.mongodb_timeout_ms / 1000)  # the current one
         if embedded is not None:
             await asyncio.to_thread(embedded.stop)

@@ -15,7 +15,11 @@ log = structlog.get_logger(__name__)
 
 
 async def supervise(
-    embedded: EmbeddedDatabase, *, restarts: int, backoff_s: float, give_up: Callable[[], None]
+    embedded: EmbeddedDatabase,
+    *,
+    restarts: int,
+    backoff_s: float,
+    give_up: Callable[[], None],
 ) -> None:
     while True:
         process = embedded.process
