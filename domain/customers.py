@@ -30,7 +30,10 @@ IDEMPOTENCY_KEY_MAX = 200
 DEFAULT_PHONE_REGION = "CN"
 
 #: Profile fields a client may set, in the order problems are reported.
-PROFILE_FIELDS = ("name", "kind", "email", "phone", "birthday", "tags", "source")
+PROFILE_FIELDS = ("name", "kind", "email", "phone", "birthday", "tags", "source", "shared_with")
+#: Partners a customer may be shared with, and how long a partner id may be.
+SHARED_WITH_MAX = 20
+PARTNER_ID_MAX = 64
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Customer:
     birthday: date | None
     tags: list[str]
     source: str | None
+    shared_with: list[str]  # partner ids whose portals may read this customer (masked)
+    erased_at: datetime | None
     lifecycle_stage: LifecycleStage
     lifecycle_history: list[LifecycleEvent]
     version: int
@@ -78,6 +83,10 @@ def check_profile(
         clean["tags"] = list(dict.fromkeys(t.lower() for t in tags))
     if "source" in changes:
         clean["source"] = problems.text(changes["source"], "source", required=False, limit=SOURCE_MAX)
+    if "shared_with" in changes:
+        clean["shared_with"] = problems.texts(
+            changes["shared_with"], "sharedWith", limit=PARTNER_ID_MAX, max_items=SHARED_WITH_MAX
+        )
 
     problems.raise_if_any()
     return clean

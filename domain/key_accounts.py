@@ -211,15 +211,7 @@ class ServiceContract:
         return (self.ends_on - today).days
 
 
-# --- who may see and change a dossier (need-to-know, domain.md §9) ---------------------
-
-DOSSIER_READERS_ALL = frozenset({Role.ADMIN, Role.CX_AGENT, Role.ANALYST})
-
-
-def may_see(viewer: User, account: KeyAccount) -> bool:
-    if viewer.role in DOSSIER_READERS_ALL:
-        return True
-    return viewer.role is Role.ACCOUNT_MANAGER and viewer.id in (account.manager_id, *account.team_ids)
+# --- who may change a dossier (who may read one: domain.access) -------------------------
 
 
 def may_edit(viewer: User, account: KeyAccount) -> bool:

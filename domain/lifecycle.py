@@ -77,7 +77,7 @@ class LifecycleEvent:
     to_stage: LifecycleStage
     at: datetime
     actor: Actor
-    reason: str
+    reason: str | None  # None only where masked (a note may hold personal data)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from datetime import datetime
 from enum import Enum
 
 from domain.money import Money
-from domain.users import Role, User
 
 
 class Channel(Enum):
@@ -69,8 +68,3 @@ class Purchase:
     amount: Money
     units: int
     channel: Channel | None
-
-
-def may_see_records(viewer: User) -> bool:
-    """Complaint and purchase records: staff, not partner portals (they see no records)."""
-    return viewer.role is not Role.PARTNER

@@ -11,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from domain.access import PersonalFields, Scope
 from domain.errors import Duplicate, NotFound
 from domain.key_accounts import (
     CONTACT_DETAILS,
@@ -20,6 +21,7 @@ from domain.key_accounts import (
     DecisionRole,
     Relationship,
 )
+from repositories.access import kept_in_key_accounts
 from repositories.documents import (
     by_ids,
     day,
@@ -39,6 +41,20 @@ _DETAIL_FIELDS = {
     name: "".join(p.title() if i else p for i, p in enumerate(name.split("_"))) for name in CONTACT_DETAILS
 }
 CONTACT_ORDER = SortKey("createdAt")
+#: A contact is a person: everything but their role in the account is personal data.
+MASKED = PersonalFields(hidden=("email", "phone", "birthday", "hobbies", "details"), names=("name",))
+ERASED_CONTACT = "Erased contact"
+PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
+    "name": ERASED_CONTACT,
+    "email": None,
+    "phone": None,
+    "birthday": None,
+    "hobbies": [],
+    **dict.fromkeys(_DETAIL_FIELDS.values()),
+}
+#: A relationship's note describes people.
+LINK_MASKED = PersonalFields(hidden=("note",))
+LINK_PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {"note": None}
 
 
 def contact_document(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,11 +142,11 @@ class ContactRepository:
         self._contacts = db[CONTACTS]
         self._links = db[RELATIONSHIPS]
 
-    async def by_ids(self, ids: Sequence[str]) -> list[Contact | None]:
-        return await by_ids(self._contacts, ids, to_contact)
+    async def by_ids(self, ids: Sequence[str], scope: Scope) -> list[Contact | None]:
+        return await by_ids(self._contacts, ids, to_contact, kept_in_key_accounts(scope))
 
-    async def get(self, contact_id: str, field: str = "contactId") -> Contact:
-        [found] = await self.by_ids([contact_id])
+    async def get(self, contact_id: str, scope: Scope, field: str = "contactId") -> Contact:
+        [found] = await self.by_ids([contact_id], scope)
         if found is None:
             raise NotFound("no contact with this id", field)
         return found

@@ -9,7 +9,9 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
+from domain.access import Scope
 from domain.key_accounts import ServiceContract
+from repositories.access import kept_in_key_accounts
 from repositories.documents import (
     by_ids,
     day,
@@ -62,8 +64,8 @@ class ContractRepository:
         docs = [contract_document(c) for c in contracts]
         await insert_missing(self._contracts, docs)
 
-    async def by_ids(self, ids: Sequence[str]) -> list[ServiceContract | None]:
-        return await by_ids(self._contracts, ids, to_contract)
+    async def by_ids(self, ids: Sequence[str], scope: Scope) -> list[ServiceContract | None]:
+        return await by_ids(self._contracts, ids, to_contract, kept_in_key_accounts(scope))
 
     async def by_key_account_ids(self, key_account_ids: Sequence[str]) -> list[list[ServiceContract]]:
         """Each account's contracts, soonest ending first (one query for all accounts)."""

@@ -12,6 +12,7 @@ from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from domain.access import EVERYTHING, PersonalFields, Scope
 from domain.customers import Customer, CustomerKind
 from domain.errors import Duplicate, IdempotencyKeyReused, NotFound
 from domain.lifecycle import (
@@ -22,6 +23,7 @@ from domain.lifecycle import (
     LifecycleStage,
 )
 from domain.search import fold
+from repositories.access import scope_filter, within
 from repositories.documents import (
     by_ids,
     day,
@@ -43,11 +45,42 @@ class CustomerOrderField(Enum):
     NAME = "nameSort"
 
 
+#: A customer's personal data, declared once: masking reads `MASKED`, export and erasure
+#: read `PERSONAL_DOCUMENT_FIELDS` (what erasure removes or replaces, by document field).
+MASKED = PersonalFields(hidden=("email", "phone", "birthday", "lifecycle_history.reason"), names=("name",))
+ERASED_NAME = "Erased customer"
+PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
+    "name": ERASED_NAME,
+    "nameSort": fold(ERASED_NAME),
+    "email": None,
+    "emailKey": None,
+    "phone": None,
+    "birthday": None,
+    "searchTerms": [],
+    "searchPrefixes": [],
+    "idempotencyKey": None,
+    "idempotencyFingerprint": None,
+    "lifecycleHistory.$[].reason": "erased",
+}
+
+
+def customer_scope(scope: Scope) -> dict[str, Any] | None:
+    """Which customer documents a scope admits."""
+    return scope_filter(
+        scope,
+        partner="sharedWith",
+        customer="_id",
+        organisation=("kind", CustomerKind.ORGANIZATION.value),
+    )
+
+
 @dataclass(frozen=True)
 class CustomerFilter:
     lifecycle_stage: LifecycleStage | None = None
     search_words: Sequence[str] = ()  # folded and bounded (domain.search.search_words)
     tag: str | None = None
+    scope: Scope = EVERYTHING  # which customers the viewer may read
+    searchable: Scope = EVERYTHING  # which of them a search may match (it reads personal data)
 
 
 def _event_document(event: LifecycleEvent) -> dict[str, Any]:
@@ -83,6 +116,8 @@ def to_customer(doc: Mapping[str, Any]) -> Customer:
         birthday=day_of(doc.get("birthday")),
         tags=list(doc.get("tags", [])),
         source=doc.get("source"),
+        shared_with=list(doc.get("sharedWith", [])),
+        erased_at=doc.get("erasedAt"),
         lifecycle_stage=LifecycleStage(doc["lifecycleStage"]),
         lifecycle_history=[_event(e) for e in doc.get("lifecycleHistory", [])],
         version=doc["version"],
@@ -100,6 +135,8 @@ def _profile_set(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
             value = value.value
         elif name == "birthday":
             value = day(value)
+        elif name == "shared_with":
+            name = "sharedWith"
         if value is None:
             to_unset[name] = ""
         else:
@@ -160,15 +197,14 @@ class CustomerRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._customers = db[COLLECTION]
 
-    async def by_ids(self, ids: Sequence[str]) -> list[Customer | None]:
-        return await by_ids(self._customers, ids, to_customer)
+    async def by_ids(self, ids: Sequence[str], scope: Scope) -> list[Customer | None]:
+        return await by_ids(self._customers, ids, to_customer, customer_scope(scope))
 
-    async def get(self, customer_id: str, field: str = "customerId") -> Customer:
-        oid = to_object_id(customer_id)
-        doc = await self._customers.find_one({"_id": oid}) if oid else None
-        if doc is None:
+    async def get(self, customer_id: str, scope: Scope, field: str = "customerId") -> Customer:
+        [found] = await self.by_ids([customer_id], scope)
+        if found is None:
             raise NotFound("no customer with this id", field)
-        return to_customer(doc)
+        return found
 
     async def create(
         self,
@@ -271,4 +307,7 @@ class CustomerRepository:
             clauses.append({"tags": where.tag.strip().lower()})
         # Each word must start one of the customer's search terms (name words, email).
         clauses.extend(search_clauses(where.search_words))
-        return combine(clauses)
+        query = within(combine(clauses), customer_scope(where.scope))
+        if where.search_words:
+            query = within(query, customer_scope(where.searchable))
+        return query

@@ -62,9 +62,12 @@ ONE_BATCH = 10_000
 
 
 async def find_all(
-    collection: Any, query: dict[str, Any], sort: list[tuple[str, int]] | None = None
+    collection: Any,
+    query: dict[str, Any],
+    sort: list[tuple[str, int]] | None = None,
+    projection: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    cursor = collection.find(query).batch_size(ONE_BATCH)
+    cursor = collection.find(query, projection).batch_size(ONE_BATCH)
     if sort:
         cursor = cursor.sort(sort)
     docs: list[dict[str, Any]] = await cursor.to_list()
@@ -72,10 +75,17 @@ async def find_all(
 
 
 async def by_ids(
-    collection: Any, ids: Sequence[str], to_item: Callable[[Mapping[str, Any]], T]
+    collection: Any,
+    ids: Sequence[str],
+    to_item: Callable[[Mapping[str, Any]], T],
+    scope: dict[str, Any] | None = None,
 ) -> list[T | None]:
-    """The items for `ids`, in their order (None where missing): one query for all."""
-    found = {str(d["_id"]): to_item(d) for d in await find_all(collection, {"_id": {"$in": object_ids(ids)}})}
+    """The items for `ids`, in their order (None where missing or outside `scope`, a
+    filter from repositories.access): one query for all."""
+    query: dict[str, Any] = {"_id": {"$in": object_ids(ids)}}
+    if scope is not None:
+        query = {"$and": [query, scope]}
+    found = {str(d["_id"]): to_item(d) for d in await find_all(collection, query)}
     return [found.get(i) for i in ids]
 
 

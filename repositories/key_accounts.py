@@ -12,10 +12,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from domain.access import EVERYTHING, Book, PersonalFields, Scope
 from domain.errors import Duplicate, NotFound
 from domain.key_accounts import Category, CompanyProfile, Grade, GradeChange, KeyAccount
+from repositories.access import scope_filter, within
 from repositories.documents import (
     by_ids,
+    find_all,
     insert_missing,
     money,
     money_document,
@@ -27,6 +30,17 @@ from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, find_page
 
 COLLECTION = "key_accounts"
+BOOK_FIELDS = {"_id": 1, "customerId": 1}
+#: People named in a company profile; withheld from viewers who do not see people's data.
+MASKED = PersonalFields(hidden=("company_profile.legal_representative", "company_profile.person_in_charge"))
+PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
+    "companyProfile.legalRepresentative": None,
+    "companyProfile.personInCharge": None,
+}
+
+
+def key_account_scope(scope: Scope) -> dict[str, Any] | None:
+    return scope_filter(scope, key_account="_id")
 
 
 @dataclass(frozen=True)
@@ -36,7 +50,7 @@ class KeyAccountFilter:
     visit_overdue: bool | None = None
     now: datetime | None = None
     only_ids: Sequence[str] | None = None  # e.g. accounts with contracts ending soon
-    visible_to_member: str | None = None  # an account manager sees their own book only
+    scope: Scope = EVERYTHING  # the accounts the viewer may read
 
 
 def profile_document(profile: CompanyProfile) -> dict[str, Any]:
@@ -129,17 +143,39 @@ class KeyAccountRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._accounts = db[COLLECTION]
 
-    async def by_ids(self, ids: Sequence[str]) -> list[KeyAccount | None]:
-        return await by_ids(self._accounts, ids, to_key_account)
+    async def by_ids(self, ids: Sequence[str], scope: Scope) -> list[KeyAccount | None]:
+        return await by_ids(self._accounts, ids, to_key_account, key_account_scope(scope))
 
     async def get(
-        self, key_account_id: str, field: str = "keyAccountId", session: AsyncClientSession | None = None
+        self,
+        key_account_id: str,
+        scope: Scope,
+        field: str = "keyAccountId",
+        session: AsyncClientSession | None = None,
     ) -> KeyAccount:
         oid = to_object_id(key_account_id)
-        doc = await self._accounts.find_one({"_id": oid}, session=session) if oid else None
+        query = within({"_id": oid}, key_account_scope(scope))
+        doc = await self._accounts.find_one(query, session=session) if oid else None
         if doc is None:
             raise NotFound("no key account with this id", field)
         return to_key_account(doc)
+
+    async def book_of(self, member_id: str) -> Book:
+        """The accounts a user manages or is on the team of, and their customers: one query."""
+        member = to_object_id(member_id)
+        docs = await find_all(
+            self._accounts, {"$or": [{"managerId": member}, {"teamIds": member}]}, projection=BOOK_FIELDS
+        )
+        return Book(
+            key_account_ids=frozenset(str(d["_id"]) for d in docs),
+            customer_ids=frozenset(str(d["customerId"]) for d in docs),
+        )
+
+    async def account_of_customer(self, customer_id: str) -> str | None:
+        """The id of the customer's key account, if it has one (an existence check before
+        opening one; the caller decides what the viewer may be told)."""
+        doc = await self._accounts.find_one({"customerId": to_object_id(customer_id)}, {"_id": 1})
+        return str(doc["_id"]) if doc else None
 
     async def create(
         self,
@@ -264,9 +300,6 @@ class KeyAccountRepository:
     @staticmethod
     def _query(where: KeyAccountFilter) -> dict[str, Any]:
         clauses: list[dict[str, Any]] = []
-        if where.visible_to_member is not None:
-            member = to_object_id(where.visible_to_member)
-            clauses.append({"$or": [{"managerId": member}, {"teamIds": member}]})
         if where.manager_id is not None:
             clauses.append({"managerId": to_object_id(where.manager_id)})
         if where.grade is not None:
@@ -275,6 +308,5 @@ class KeyAccountRepository:
             clauses.append({"nextVisitDueAt": {"$lt" if where.visit_overdue else "$gte": where.now}})
         if where.only_ids is not None:
             clauses.append({"_id": {"$in": object_ids(where.only_ids)}})
-        if not clauses:
-            return {}
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        query = clauses[0] if len(clauses) == 1 else {"$and": clauses} if clauses else {}
+        return within(query, key_account_scope(where.scope))

@@ -7,7 +7,9 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from domain.access import Scope
 from domain.records import Channel, ComplaintRecord, FeedbackCategory, FeedbackKind, Purchase, Severity
+from repositories.access import about_customers
 from repositories.documents import by_ids, insert_missing, money, object_ids
 from repositories.pagination import Page, SortKey, count_children, find_child_pages
 
@@ -49,11 +51,11 @@ class RecordRepository:
         self._complaints = db[COMPLAINTS]
         self._purchases = db[PURCHASES]
 
-    async def complaints_by_ids(self, ids: Sequence[str]) -> list[ComplaintRecord | None]:
-        return await by_ids(self._complaints, ids, to_complaint)
+    async def complaints_by_ids(self, ids: Sequence[str], scope: Scope) -> list[ComplaintRecord | None]:
+        return await by_ids(self._complaints, ids, to_complaint, about_customers(scope))
 
-    async def purchases_by_ids(self, ids: Sequence[str]) -> list[Purchase | None]:
-        return await by_ids(self._purchases, ids, to_purchase)
+    async def purchases_by_ids(self, ids: Sequence[str], scope: Scope) -> list[Purchase | None]:
+        return await by_ids(self._purchases, ids, to_purchase, about_customers(scope))
 
     async def complaint_pages(
         self, customer_ids: Sequence[str], first: int | None, after: str | None

@@ -11,10 +11,11 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from domain.access import Scope
 from domain.errors import NotFound
 from domain.key_accounts import FollowUp, VisitFindings, VisitLog
+from repositories.access import kept_in_key_accounts, within
 from repositories.documents import by_ids, find_all, insert_missing, object_ids, without_none
-from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, count_children, find_child_pages
 
 COLLECTION = "visit_logs"
@@ -103,24 +104,18 @@ class VisitRepository:
         )
         return to_visit(doc) if doc else None
 
-    async def by_ids(self, ids: Sequence[str]) -> list[VisitLog | None]:
-        return await by_ids(self._visits, ids, to_visit)
+    async def by_ids(self, ids: Sequence[str], scope: Scope) -> list[VisitLog | None]:
+        return await by_ids(self._visits, ids, to_visit, kept_in_key_accounts(scope))
 
-    async def get(self, visit_id: str) -> VisitLog:
-        oid = to_object_id(visit_id)
-        doc = await self._visits.find_one({"_id": oid}) if oid else None
-        if doc is None:
-            raise NotFound("no visit with this id", "visitId")
-        return to_visit(doc)
-
-    async def by_follow_up_ids(self, follow_up_ids: Sequence[str]) -> list[VisitLog | None]:
-        """The visit each follow-up belongs to (None for an unknown follow-up)."""
-        docs = await find_all(self._visits, {"followUps.id": {"$in": object_ids(follow_up_ids)}})
+    async def by_follow_up_ids(self, follow_up_ids: Sequence[str], scope: Scope) -> list[VisitLog | None]:
+        """The visit each follow-up belongs to (None for an unknown follow-up or one out of scope)."""
+        query = within({"followUps.id": {"$in": object_ids(follow_up_ids)}}, kept_in_key_accounts(scope))
+        docs = await find_all(self._visits, query)
         visits = [to_visit(d) for d in docs]
         owner = {f.id: v for v in visits for f in v.follow_ups}
         return [owner.get(i) for i in follow_up_ids]
 
-    async def complete_follow_up(self, follow_up_id: str, now: datetime) -> VisitLog:
+    async def complete_follow_up(self, follow_up_id: str, now: datetime, scope: Scope) -> VisitLog:
         """Mark a follow-up done once; doing it again keeps the first completion time."""
         fid = ObjectId(follow_up_id)
         doc = await self._visits.find_one_and_update(
@@ -131,7 +126,7 @@ class VisitRepository:
         )
         if doc is not None:
             return to_visit(doc)
-        [visit] = await self.by_follow_up_ids([follow_up_id])
+        [visit] = await self.by_follow_up_ids([follow_up_id], scope)
         if visit is None:
             raise NotFound("no follow-up with this id", "followUpId")
         return visit  # already done: a retry changes nothing

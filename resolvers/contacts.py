@@ -7,20 +7,27 @@ from typing import Any
 from domain.errors import NotFound
 from domain.key_accounts import Contact, ContactRelationship, Relationship, check_contact, check_link
 from repositories.transactions import in_transaction
+from resolvers.access import shown_relationship
 from resolvers.context import Context
-from resolvers.key_accounts import editable_account, visible_items
+from resolvers.key_accounts import editable_account
 from resolvers.outcome import Outcome, attempt
 
 
 async def contacts_by_ids(ctx: Context, ids: list[str]) -> list[Contact | None]:
-    return await visible_items(ctx, await ctx.contact_by_id.load_many(ids))
+    return await ctx.contact_by_id.load_many(ids)
 
 
 async def relationships_by_ids(ctx: Context, ids: list[str]) -> list[ContactRelationship | None]:
-    """Relationships whose first contact the caller can see."""
+    """Relationships between two contacts the caller may both read (a link to someone
+    else's contact is theirs to know about, not the caller's)."""
+    access = await ctx.access()
     found = await ctx.contacts.relationships_by_ids(ids)
-    sources = await contacts_by_ids(ctx, [r.from_contact_id if r else "" for r in found])
-    return [r if r and source else None for r, source in zip(found, sources, strict=True)]
+    ends = [c for r in found if r for c in (r.from_contact_id, r.to_contact_id)]
+    readable = {c.id for c in await ctx.contact_by_id.load_many(ends) if c is not None}
+    return [
+        shown_relationship(access, r) if r and {r.from_contact_id, r.to_contact_id} <= readable else None
+        for r in found
+    ]
 
 
 async def add_contact(ctx: Context, key_account_id: str, fields: dict[str, Any]) -> Outcome[Contact]:

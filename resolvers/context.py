@@ -3,11 +3,15 @@ per-request loaders (created lazily, living exactly as long as the request)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from domain.access import Access, access_for, needs_book
 from domain.clock import Clock
 from domain.customers import DEFAULT_PHONE_REGION, Customer
 from domain.key_accounts import Contact, ContactLink, KeyAccount, ServiceContract, VisitCadence
@@ -16,9 +20,11 @@ from repositories.contacts import ContactRepository
 from repositories.contracts import ContractRepository
 from repositories.customers import CustomerRepository
 from repositories.key_accounts import KeyAccountRepository
+from repositories.pagination import Page
 from repositories.records import RecordRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
+from resolvers.access import shown_contact, shown_customer, shown_key_account, shown_link
 from resolvers.loaders import BatchLoader, ChildPagesLoader
 
 
@@ -30,6 +36,51 @@ class Context:
     db: AsyncDatabase = field(repr=False)
     visit_cadence: VisitCadence = field(default_factory=VisitCadence)
     phone_region: str = DEFAULT_PHONE_REGION
+    cursor_key: bytes = field(default=b"", repr=False)
+    _access: asyncio.Future[Access] | None = field(default=None, init=False, repr=False)
+
+    # --- the access policy (domain.access), decided once per request ---
+    async def access(self) -> Access:
+        """What the viewer may read. An account manager's depends on their book, loaded
+        once (only when a read needs it, so `{ me { id } }` costs no query)."""
+        if self._access is None:
+            self._access = asyncio.ensure_future(self._decide_access())
+        return await self._access
+
+    async def _decide_access(self) -> Access:
+        book = await self.key_accounts.book_of(self.viewer.id) if needs_book(self.viewer) else None
+        return access_for(self.viewer, book)
+
+    # Reads through the policy: scoped in the query, masked where the viewer may read a
+    # record but not its personal data. Loaders and use cases read through these.
+    async def visible_customers(self, ids: Sequence[str]) -> list[Customer | None]:
+        access = await self.access()
+        found = await self.customers.by_ids(ids, access.customers)
+        return [shown_customer(access, c) if c else None for c in found]
+
+    async def visible_key_accounts(self, ids: Sequence[str]) -> list[KeyAccount | None]:
+        access = await self.access()
+        found = await self.key_accounts.by_ids(ids, access.dossiers)
+        return [shown_key_account(access, a) if a else None for a in found]
+
+    async def visible_contacts(self, ids: Sequence[str]) -> list[Contact | None]:
+        access = await self.access()
+        found = await self.contacts.by_ids(ids, access.dossiers)
+        return [shown_contact(access, c) if c else None for c in found]
+
+    async def _visible_links(self, contact_ids: list[str]) -> list[list[ContactLink]]:
+        """Each contact's relationships with contacts the viewer may also read: a link to
+        someone else's contact is not shown (nor that it exists)."""
+        access = await self.access()
+        links = await self.contacts.links_by_contact_ids(contact_ids)
+        others = list({link.contact_id for each in links for link in each})
+        readable = {c.id for c in await self.contact_by_id.load_many(others) if c is not None}
+        return [[shown_link(access, x) for x in each if x.contact_id in readable] for each in links]
+
+    async def _visible_contact_pages(self, ids: Sequence[str], first: int | None, after: str | None) -> Any:
+        access = await self.access()
+        pages = await self.contacts.pages_by_key_account(ids, first, after)
+        return {k: _shown_page(page, lambda c: shown_contact(access, c)) for k, page in pages.items()}
 
     # --- repositories ---
     @cached_property
@@ -63,7 +114,7 @@ class Context:
     # --- loaders: <entity>_by_<key> ---
     @cached_property
     def customer_by_id(self) -> BatchLoader[str, Customer | None]:
-        return BatchLoader(self.customers.by_ids)
+        return BatchLoader(self.visible_customers)
 
     @cached_property
     def user_by_id(self) -> BatchLoader[str, User | None]:
@@ -71,15 +122,15 @@ class Context:
 
     @cached_property
     def key_account_by_id(self) -> BatchLoader[str, KeyAccount | None]:
-        return BatchLoader(self.key_accounts.by_ids)
+        return BatchLoader(self.visible_key_accounts)
 
     @cached_property
     def contact_by_id(self) -> BatchLoader[str, Contact | None]:
-        return BatchLoader(self.contacts.by_ids)
+        return BatchLoader(self.visible_contacts)
 
     @cached_property
     def contact_links_by_contact_id(self) -> BatchLoader[str, list[ContactLink]]:
-        return BatchLoader(self.contacts.links_by_contact_ids)
+        return BatchLoader(self._visible_links)
 
     @cached_property
     def contracts_by_key_account_id(self) -> BatchLoader[str, list[ServiceContract]]:
@@ -88,7 +139,7 @@ class Context:
     @cached_property
     def contacts_by_key_account_id(self) -> ChildPagesLoader:
         return ChildPagesLoader(
-            self.contacts.pages_by_key_account,
+            self._visible_contact_pages,
             self.contacts.counts_by_key_account,
             prime=lambda contact: self.contact_by_id.prime(contact.id, contact),
         )
@@ -104,3 +155,7 @@ class Context:
     @cached_property
     def purchases_by_customer_id(self) -> ChildPagesLoader:
         return ChildPagesLoader(self.records.purchase_pages, self.records.purchase_counts)
+
+
+def _shown_page(page: Page[Any], show: Any) -> Page[Any]:
+    return replace(page, items=[(cursor, show(item)) for cursor, item in page.items])

@@ -9,12 +9,12 @@ from bson import ObjectId
 from domain.key_accounts import ServiceContract, check_contract
 from domain.money import Money
 from resolvers.context import Context
-from resolvers.key_accounts import editable_account, visible_items
+from resolvers.key_accounts import editable_account
 from resolvers.outcome import Outcome, attempt
 
 
 async def contracts_by_ids(ctx: Context, ids: list[str]) -> list[ServiceContract | None]:
-    return await visible_items(ctx, await ctx.contracts.by_ids(ids))
+    return await ctx.contracts.by_ids(ids, (await ctx.access()).dossiers)
 
 
 async def add_service_contract(

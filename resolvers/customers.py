@@ -18,6 +18,7 @@ from domain.lifecycle import Actor, LifecycleAction, LifecycleEvent, transition
 from domain.search import search_words
 from repositories.customers import CustomerFilter, CustomerOrderField
 from repositories.pagination import Page
+from resolvers.access import shown_customer
 from resolvers.context import Context
 from resolvers.outcome import Outcome, attempt
 
@@ -43,7 +44,7 @@ async def update_customer(
 ) -> Outcome[Customer]:
     async def work() -> Customer:
         clean = check_profile(changes, ctx.clock().date(), creating=False, phone_region=ctx.phone_region)
-        customer = await ctx.customers.get(customer_id, "id")
+        customer = await ctx.customers.get(customer_id, (await ctx.access()).customers, "id")
         _check_version(customer, expected_version)
         if not clean:
             return customer
@@ -57,7 +58,7 @@ async def change_lifecycle_stage(
 ) -> Outcome[Customer]:
     async def work() -> Customer:
         why = check_reason(reason)
-        customer = await ctx.customers.get(customer_id)
+        customer = await ctx.customers.get(customer_id, (await ctx.access()).customers)
         _check_version(customer, expected_version)
         target = transition(customer.lifecycle_stage, action)
         viewer = ctx.viewer
@@ -88,7 +89,12 @@ async def list_customers(
     after: str | None,
 ) -> Page[Customer]:
     words = search_words(search, "filter.search")
-    page = await ctx.customers.page(replace(where, search_words=words), order, descending, first, after)
+    access = await ctx.access()
+    scoped = replace(
+        where, search_words=words, scope=access.customers, searchable=access.searchable_customers
+    )
+    page = await ctx.customers.page(scoped, order, descending, first, after)
+    page = replace(page, items=[(cursor, shown_customer(access, c)) for cursor, c in page.items])
     for _, customer in page.items:
         ctx.customer_by_id.prime(customer.id, customer)
     return page

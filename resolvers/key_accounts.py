@@ -3,13 +3,12 @@ the accounts domain.key_accounts lets them; an account they may not see is not f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from domain.customers import CustomerKind
-from domain.errors import BadArgument, Forbidden, NotFound, Problem, ValidationFailed
+from domain.errors import BadArgument, Duplicate, Forbidden, Problem, ValidationFailed
 from domain.key_accounts import (
     Category,
     CompanyProfile,
@@ -22,12 +21,12 @@ from domain.key_accounts import (
     check_team,
     may_edit,
     may_open_key_accounts,
-    may_see,
     next_visit_due,
 )
 from domain.users import Role
 from repositories.key_accounts import KeyAccountFilter
 from repositories.pagination import Page
+from resolvers.access import shown_key_account
 from resolvers.context import Context
 from resolvers.outcome import Outcome, attempt
 from resolvers.users import check_users
@@ -38,35 +37,24 @@ CONTRACT_WINDOW_DAYS_MAX = 3650
 
 
 async def editable_account(ctx: Context, key_account_id: str, field_path: str = "keyAccountId") -> KeyAccount:
-    """The account, if the caller may change it. Unseen accounts are not found."""
-    account = await ctx.key_accounts.get(key_account_id, field_path)
-    if not may_see(ctx.viewer, account):
-        raise NotFound("no key account with this id", field_path)
+    """The account, if the caller may change it. An account out of their scope is not
+    found, with the same message as one that does not exist."""
+    access = await ctx.access()
+    account = await ctx.key_accounts.get(key_account_id, access.dossiers, field_path)
     if not may_edit(ctx.viewer, account):
         raise Forbidden("you may not change this key account")
     return account
-
-
-async def visible_items(ctx: Context, items: Sequence[Any]) -> list[Any]:
-    """Items of key accounts the caller can see (None for the others): one batch of
-    accounts, each checked once however many items it has."""
-    wanted = list({i.key_account_id for i in items if i is not None})
-    accounts = dict(zip(wanted, await ctx.key_account_by_id.load_many(wanted), strict=True))
-    seen = {k: a is not None and may_see(ctx.viewer, a) for k, a in accounts.items()}
-    return [i if i is not None and seen[i.key_account_id] else None for i in items]
 
 
 # --- reading -----------------------------------------------------------------------------
 
 
 async def key_accounts_by_ids(ctx: Context, ids: list[str]) -> list[KeyAccount | None]:
-    found = await ctx.key_account_by_id.load_many(ids)
-    return [a if a and may_see(ctx.viewer, a) else None for a in found]
+    return await ctx.key_account_by_id.load_many(ids)
 
 
 async def key_account_by_id(ctx: Context, key_account_id: str) -> KeyAccount | None:
-    [found] = await key_accounts_by_ids(ctx, [key_account_id])
-    return found
+    return await ctx.key_account_by_id.load(key_account_id)
 
 
 @dataclass(frozen=True)
@@ -80,6 +68,7 @@ class KeyAccountQuery:
 async def list_key_accounts(
     ctx: Context, query: KeyAccountQuery, first: int | None, after: str | None
 ) -> Page[KeyAccount]:
+    access = await ctx.access()
     now = ctx.clock()
     only_ids = None
     if (days := query.contract_ends_within_days) is not None:
@@ -96,9 +85,10 @@ async def list_key_accounts(
         visit_overdue=query.visit_overdue,
         now=now,
         only_ids=only_ids,
-        visible_to_member=ctx.viewer.id if ctx.viewer.role is Role.ACCOUNT_MANAGER else None,
+        scope=access.dossiers,
     )
     page = await ctx.key_accounts.page(where, first, after)
+    page = replace(page, items=[(cursor, shown_key_account(access, a)) for cursor, a in page.items])
     for _, account in page.items:
         ctx.key_account_by_id.prime(account.id, account)  # relation fields below need not reload it
     return page
@@ -126,11 +116,17 @@ async def create_key_account(ctx: Context, request: OpenKeyAccount) -> Outcome[K
         if not may_open_key_accounts(ctx.viewer):
             raise Forbidden("your role may not open key accounts")
         profile = check_company_profile(request.profile, request.industry)
-        customer = await ctx.customers.get(request.customer_id)
+        access = await ctx.access()
+        customer = await ctx.customers.get(request.customer_id, access.customers)
         if customer.kind is not CustomerKind.ORGANIZATION:
             raise _problem("customerId", "a key account is an organisation customer")
         await check_users(ctx, [(request.manager_id, "managerId")], MANAGER_ROLES)
         now = ctx.clock()
+        if existing := await ctx.key_accounts.account_of_customer(customer.id):
+            # Only someone who may read that account learns that it exists.
+            if access.dossiers.admits(key_account_id=existing):
+                raise Duplicate("this customer already has a key account", "customerId")
+            raise Forbidden("you may not open a key account for this customer")
         return await ctx.key_accounts.create(
             customer_id=customer.id,
             grade=request.grade,

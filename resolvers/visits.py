@@ -8,23 +8,24 @@ from datetime import datetime
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from domain.access import EVERYTHING
 from domain.errors import ErrorCode, NotFound
 from domain.key_accounts import FollowUp, VisitFindings, VisitLog, check_visit, next_visit_due
 from domain.validation import Problems
 from repositories.transactions import in_transaction
 from resolvers.context import Context
-from resolvers.key_accounts import editable_account, visible_items
+from resolvers.key_accounts import editable_account
 from resolvers.outcome import Outcome, attempt
 from resolvers.users import check_users
 
 
 async def visits_by_ids(ctx: Context, ids: list[str]) -> list[VisitLog | None]:
-    return await visible_items(ctx, await ctx.visits.by_ids(ids))
+    return await ctx.visits.by_ids(ids, (await ctx.access()).dossiers)
 
 
 async def follow_ups_by_ids(ctx: Context, ids: list[str]) -> list[tuple[VisitLog, FollowUp] | None]:
     """Each follow-up with its visit, if the caller can see the visit's account."""
-    visits = await visible_items(ctx, await ctx.visits.by_follow_up_ids(ids))
+    visits = await ctx.visits.by_follow_up_ids(ids, (await ctx.access()).dossiers)
     found: list[tuple[VisitLog, FollowUp] | None] = []
     for follow_up_id, visit in zip(ids, visits, strict=True):
         follow_up = next((f for f in visit.follow_ups if f.id == follow_up_id), None) if visit else None
@@ -111,7 +112,7 @@ async def log_visit(ctx: Context, report: VisitReport) -> Outcome[VisitLog]:
             # The plan follows the latest visit by date (a back-filled older report
             # does not move it); racing loggers retry the whole transaction.
             latest = await ctx.visits.latest(account.id, session)
-            current = await ctx.key_accounts.get(account.id, session=session)
+            current = await ctx.key_accounts.get(account.id, EVERYTHING, session=session)  # checked above
             assert latest is not None
             due = next_visit_due(
                 current.grade, ctx.visit_cadence, current.created_at, latest.visited_at, latest.next_visit_at
@@ -132,7 +133,7 @@ async def complete_follow_up(ctx: Context, follow_up_id: str) -> Outcome[tuple[V
         if found is None:
             raise NotFound("no follow-up with this id", "followUpId")
         await editable_account(ctx, found[0].key_account_id, "followUpId")
-        visit = await ctx.visits.complete_follow_up(follow_up_id, ctx.clock())
+        visit = await ctx.visits.complete_follow_up(follow_up_id, ctx.clock(), (await ctx.access()).dossiers)
         return visit, next(f for f in visit.follow_ups if f.id == follow_up_id)
 
     return await attempt(work())

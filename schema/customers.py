@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 
 from domain import customers as domain
+from domain.access import sees_sharing
 from domain.customers import PROFILE_FIELDS
 from domain.lifecycle import LifecycleAction as DomainLifecycleAction
 from domain.lifecycle import LifecycleEvent as DomainLifecycleEvent
@@ -47,7 +48,10 @@ class LifecycleEvent:
     to: LifecycleStage
     at: datetime
     actor: Actor
-    reason: str
+    reason: str | None = strawberry.field(
+        description="Why, as written: it may name people, so it is personal data (null for "
+        "PARTNER and ANALYST, and for ACCOUNT_MANAGER outside their book)."
+    )
 
     @classmethod
     def from_domain(cls, event: DomainLifecycleEvent) -> LifecycleEvent:
@@ -75,16 +79,26 @@ class StageTiming:
     current: bool
 
 
+PERSONAL = "Personal data: null for PARTNER and ANALYST, and for ACCOUNT_MANAGER outside their book."
+
+
 @node_type
-@strawberry.type
+@strawberry.type(
+    description="A person or organisation. Who reads which customers, and which fields, is "
+    "the access policy (README, Security): a PARTNER reads only customers shared with it."
+)
 class Customer(Node):
     kind: CustomerKind
-    name: str
-    email: str | None
-    phone: str | None
-    birthday: date | None
+    name: str = strawberry.field(
+        description="A person's full name; PARTNER, ANALYST and ACCOUNT_MANAGER outside their "
+        "book read only the first name and the initial of the last. Organisations' names are shown."
+    )
+    email: str | None = strawberry.field(description=PERSONAL)
+    phone: str | None = strawberry.field(description=PERSONAL)
+    birthday: date | None = strawberry.field(description=PERSONAL)
     tags: list[str]
     source: str | None
+    erased: bool = strawberry.field(description="Personal data erased on request (eraseCustomer).")
     lifecycle_stage: LifecycleStage
     allowed_actions: list[LifecycleAction] = strawberry.field(
         description="Lifecycle actions allowed from the current stage."
@@ -94,6 +108,12 @@ class Customer(Node):
     created_at: datetime
     updated_at: datetime
     _domain: strawberry.Private[domain.Customer]
+
+    @strawberry.field(
+        description="Partner ids whose portals may read this customer; ADMIN and CX_AGENT only (null for others)."
+    )
+    def shared_with(self, info: strawberry.Info) -> list[str] | None:
+        return self._domain.shared_with if sees_sharing(info.context.viewer) else None
 
     @strawberry.field(description="Time in each stage, derived from the history.")
     def stage_timings(self, info: strawberry.Info) -> list[StageTiming]:
@@ -122,6 +142,7 @@ class Customer(Node):
             birthday=c.birthday,
             tags=c.tags,
             source=c.source,
+            erased=c.erased_at is not None,
             lifecycle_stage=c.lifecycle_stage,
             allowed_actions=allowed_actions(c.lifecycle_stage),
             lifecycle_history=[LifecycleEvent.from_domain(e) for e in c.lifecycle_history],
@@ -173,6 +194,9 @@ class CreateCustomerInput:
     birthday: date | None = None
     tags: list[str] | None = None
     source: str | None = strawberry.field(default=None, description="Acquisition source/channel.")
+    shared_with: list[str] | None = strawberry.field(
+        default=None, description="Partner ids whose portals may read this customer (masked)."
+    )
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Send the same key when retrying: the retry returns the first result.",
@@ -190,6 +214,7 @@ class UpdateCustomerInput:
     birthday: date | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
     source: str | None = strawberry.UNSET
+    shared_with: list[str] | None = strawberry.UNSET
 
 
 @strawberry.input

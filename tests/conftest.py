@@ -118,10 +118,15 @@ class GraphQLClient:
 
 
 async def _caller(
-    http: httpx.AsyncClient, db: AsyncDatabase, role: Role, now: datetime, name: str | None = None
+    http: httpx.AsyncClient,
+    db: AsyncDatabase,
+    role: Role,
+    now: datetime,
+    name: str | None = None,
+    partner_id: str | None = None,
 ):
     name = name or f"{role.value.lower()}-tester"
-    token = await issue_token(UserRepository(db), name, role, None, now)
+    token = await issue_token(UserRepository(db), name, role, partner_id, now)
     client = GraphQLClient(http, token)
     client.user_id = (await client.execute("{ me { id } }"))["me"]["id"]  # a global id, as clients see it
     return client
@@ -154,7 +159,11 @@ async def other_manager(http, db, clock) -> GraphQLClient:
 
 @pytest.fixture
 async def partner(http, db, clock) -> GraphQLClient:
-    return await _caller(http, db, Role.PARTNER, clock())
+    return await _caller(http, db, Role.PARTNER, clock(), partner_id=PARTNER_ID)
+
+
+#: The partner the `partner` fixture's portal belongs to.
+PARTNER_ID = "partner-north"
 
 
 @pytest.fixture

@@ -277,8 +277,9 @@ async def test_refused_visits_write_nothing(agent, manager, other_manager) -> No
         LOG_VISIT,
         {"keyAccountId": account_id, "purpose": "x", "visitedAt": T0.isoformat(), "contactIds": [stranger]},
     )
+    # Another manager's contact reads as one that does not exist (no existence leak).
     assert foreign["errors"] == [
-        {"code": "VALIDATION", "message": "not a contact of this account", "field": "contactIds[0]"}
+        {"code": "NOT_FOUND", "message": "no contact with this id", "field": "contactIds[0]"}
     ]
     dossier = await _dossier(manager, account_id)
     assert (dossier["visits"]["totalCount"], dossier["lastVisitAt"]) == (0, None)

@@ -1,0 +1,39 @@
+"""The access policy applied to what a request loads: records come from the repositories
+already scoped (domain.access.Scope as a query filter); here the personal fields of the
+records the viewer may read but not see in full are masked, with each collection's one
+declaration of its personal fields."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from domain.access import Access, mask
+from domain.customers import Customer, CustomerKind
+from domain.key_accounts import Contact, ContactLink, ContactRelationship, KeyAccount
+from repositories import contacts, customers, key_accounts
+
+_ORGANISATION_MASKED = dataclasses.replace(customers.MASKED, names=())
+
+
+def shown_customer(access: Access, customer: Customer) -> Customer:
+    if access.shows_customer(customer.id):
+        return customer
+    # An organisation's name is not personal data; its contact details may be a person's.
+    personal = customers.MASKED if customer.kind is CustomerKind.PERSON else _ORGANISATION_MASKED
+    return mask(customer, personal)
+
+
+def shown_key_account(access: Access, account: KeyAccount) -> KeyAccount:
+    return account if access.people_in_dossiers else mask(account, key_accounts.MASKED)
+
+
+def shown_contact(access: Access, contact: Contact) -> Contact:
+    return contact if access.people_in_dossiers else mask(contact, contacts.MASKED)
+
+
+def shown_link(access: Access, link: ContactLink) -> ContactLink:
+    return link if access.people_in_dossiers else mask(link, contacts.LINK_MASKED)
+
+
+def shown_relationship(access: Access, link: ContactRelationship) -> ContactRelationship:
+    return link if access.people_in_dossiers else mask(link, contacts.LINK_MASKED)
