@@ -48,6 +48,7 @@ from repositories.key_accounts import KeyAccountRepository, new_key_account_docu
 from repositories.records import RecordRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
+from resolvers.users import DEMO_PARTNER_ID
 
 DEMO_CUSTOMERS = 300
 
@@ -173,6 +174,8 @@ def demo_documents(now: datetime, count: int = DEMO_CUSTOMERS) -> list[dict]:
                 "birthday": birthday,
                 "tags": rng.sample(TAGS, rng.randint(0, 3)),
                 "source": rng.choice(SOURCES),
+                # Every seventh customer is shared with the demo partner's portal.
+                "shared_with": [DEMO_PARTNER_ID] if n % 7 == 0 else [],
             },
             now.date(),
             creating=True,

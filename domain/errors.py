@@ -87,9 +87,20 @@ class BadArgument(ValueError):
     GraphQL error (BAD_USER_INPUT, naming the argument in `extensions.field`), not a
     payload one."""
 
+    code = "BAD_USER_INPUT"
+
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class BadCursor(BadArgument):
+    """A cursor the service did not issue, or one whose content has the wrong shape."""
+
+    code = "VALIDATION"
+
+    def __init__(self, field: str = "after") -> None:
+        super().__init__("the cursor is not one this API returned", field)
 
 
 class Forbidden(Exception):

@@ -1,12 +1,17 @@
 """Keyset pagination: one helper for every connection.
 
 A cursor is the sort key and the _id of the last row seen, so pages stay stable while
-documents are inserted before or after them (no skip/offset).
+documents are inserted before or after them (no skip/offset). Clients get it sealed
+(CursorSeal: HMAC-SHA256 under the service's cursor key), so a cursor the service did not
+issue is refused (VALIDATION on `after`), and a sealed one still decodes only to typed
+scalars: nothing from a cursor reaches a query but a value and an ObjectId.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,10 +21,37 @@ import orjson
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 
-from domain.errors import BadArgument
+from domain.errors import BadArgument, BadCursor
 from repositories.documents import aggregate_all
 
 T = TypeVar("T")
+
+#: Longer than any cursor the service issues (a sort key of at most 1,000 characters).
+CURSOR_MAX = 2000
+_MAC_BYTES = 16  # 128 bits of HMAC-SHA256: forging one is out of reach
+
+
+@dataclass(frozen=True)
+class CursorSeal:
+    key: bytes
+
+    def _mac(self, raw: str) -> str:
+        digest = hmac.new(self.key, raw.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:_MAC_BYTES]).decode().rstrip("=")
+
+    def seal(self, raw: str) -> str:
+        return f"{raw}.{self._mac(raw)}"
+
+    def open(self, cursor: str | None, field: str = "after") -> str | None:
+        """The position inside a cursor this service issued (None for no cursor)."""
+        if cursor is None:
+            return None
+        raw, dot, mac = cursor.rpartition(".")
+        given = mac.encode("utf-8", "surrogatepass")
+        if len(cursor) > CURSOR_MAX or not dot or not hmac.compare_digest(given, self._mac(raw).encode()):
+            raise BadCursor(field)
+        return raw
+
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -50,10 +82,17 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
+#: A sort key's value in a cursor: only scalars reach a query (never an operator document).
+_SCALARS = (str, int, float, bool, type(None))
+_TEXT_MAX = 1000
+
+
 def _decode_value(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"d"}:
+    if isinstance(value, dict) and set(value) == {"d"} and type(value["d"]) is int:
         return datetime.fromtimestamp(value["d"] / 1000, tz=UTC)
-    return value
+    if isinstance(value, _SCALARS) and not (isinstance(value, str) and len(value) > _TEXT_MAX):
+        return value
+    raise ValueError("a cursor holds a scalar sort key")
 
 
 def encode_cursor(doc: Mapping[str, Any], key: SortKey) -> str:
@@ -62,12 +101,16 @@ def encode_cursor(doc: Mapping[str, Any], key: SortKey) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[Any, ObjectId]:
+    """The typed position in a cursor (its signature is checked at the API's edge,
+    schema.pagination): a sort-key scalar or time, and an ObjectId."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, oid = orjson.loads(raw)
+        if not isinstance(oid, str):
+            raise ValueError("a cursor's id is a string")
         return _decode_value(value), ObjectId(oid)
     except Exception as exc:  # any malformed cursor is the client's mistake
-        raise BadArgument("the cursor is not one this API returned") from exc
+        raise BadCursor() from exc
 
 
 def after_filter(cursor: str, key: SortKey) -> dict[str, Any]:
@@ -79,7 +122,7 @@ def after_filter(cursor: str, key: SortKey) -> dict[str, Any]:
 def check_page_size(first: int | None) -> int:
     size = DEFAULT_PAGE_SIZE if first is None else first
     if not 0 <= size <= MAX_PAGE_SIZE:
-        raise BadArgument(f"first must be between 0 and {MAX_PAGE_SIZE}")
+        raise BadArgument(f"first must be between 0 and {MAX_PAGE_SIZE}", "first")
     return size
 
 

@@ -20,7 +20,7 @@ from repositories.contacts import ContactRepository
 from repositories.contracts import ContractRepository
 from repositories.customers import CustomerRepository
 from repositories.key_accounts import KeyAccountRepository
-from repositories.pagination import Page
+from repositories.pagination import CursorSeal, Page
 from repositories.records import RecordRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
@@ -110,6 +110,10 @@ class Context:
     @cached_property
     def records(self) -> RecordRepository:
         return RecordRepository(self.db)
+
+    @cached_property
+    def cursors(self) -> CursorSeal:
+        return CursorSeal(self.cursor_key)
 
     # --- loaders: <entity>_by_<key> ---
     @cached_property

@@ -4,7 +4,7 @@ API tokens (the CLI's create-token, the demo's admin token)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from domain.errors import ErrorCode, Forbidden
@@ -15,7 +15,20 @@ from repositories.pagination import Page
 from repositories.users import UserFilter, UserRepository
 from resolvers.context import Context
 
-DEMO_ADMIN = "demo-admin"
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A user whose token `make run` prints (development only)."""
+
+    name: str
+    role: Role
+    partner_id: str | None = None
+
+
+#: The partner the demo data shares some customers with.
+DEMO_PARTNER_ID = "partner-hotel-group"
+DEMO_ADMIN = DemoUser("demo-admin", Role.ADMIN)
+DEMO_PARTNER = DemoUser("demo-partner-portal", Role.PARTNER, DEMO_PARTNER_ID)
 
 
 async def issue_token(
@@ -26,14 +39,14 @@ async def issue_token(
     return await users.issue_token(user, now)
 
 
-async def demo_admin_token(
-    users: UserRepository, kept: str | None, now: datetime, lifetime: timedelta
+async def demo_token(
+    users: UserRepository, who: DemoUser, kept: str | None, now: datetime, lifetime: timedelta
 ) -> tuple[str, bool]:
-    """The development demo admin token: the kept one while it still works, else a new
-    one that expires after `lifetime`. Returns (token, whether it is new)."""
-    if kept and await users.user_for_token(kept, now):
+    """A development demo token: the kept one while it still works, else a new one that
+    expires after `lifetime`. Returns (token, whether it is new)."""
+    if kept and (holder := await users.user_for_token(kept, now)) and holder.name == who.name:
         return kept, False
-    user = await users.ensure_user(DEMO_ADMIN, Role.ADMIN, None, now)
+    user = await users.ensure_user(who.name, who.role, who.partner_id, now)
     return await users.issue_token(user, now, expires_at=now + lifetime), True
 
 

@@ -21,7 +21,7 @@ from resolvers import customers as use_cases
 from resolvers.outcome import Outcome
 from schema.errors import UserError, payload, respond, sent_fields
 from schema.node import InputIds, Node, argument_id, global_id, node_type
-from schema.pagination import Connection
+from schema.pagination import Connection, opened
 from schema.permissions import CanWriteCustomers
 from schema.scalars import Duration
 
@@ -259,9 +259,9 @@ class CustomerQueries:
             RepositoryOrderField[order.field.name],
             order.direction is OrderDirection.DESC,
             first,
-            after,
+            opened(info, after),
         )
-        return Connection.of(page, Customer.from_domain)
+        return Connection.of(page, Customer.from_domain, info.context.cursors)
 
 
 def _lifecycle_mutation(action: DomainLifecycleAction, description: str) -> Any:

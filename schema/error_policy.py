@@ -35,7 +35,7 @@ def classify(error: GraphQLError, request_id: str | None) -> None:
     if original is None or isinstance(original, CLIENT_MISTAKES):
         # Parse, validation and coercion errors and malformed arguments: the client's
         # request is wrong, and the message says how (and which argument, when we know).
-        error.extensions = {**(error.extensions or {}), "code": BAD_USER_INPUT}
+        error.extensions = {**(error.extensions or {}), "code": getattr(original, "code", BAD_USER_INPUT)}
         if field := getattr(original, "field", None):
             error.extensions["field"] = field
         return

@@ -21,7 +21,7 @@ from schema.customers import Customer
 from schema.errors import UserError, payload, respond, sent_fields
 from schema.money import Money, MoneyInput
 from schema.node import InputIds, Node, argument_id, global_id, node_type
-from schema.pagination import Connection
+from schema.pagination import Connection, opened
 from schema.permissions import CanKeepDossiers, CanReadDossiers
 from schema.records import Complaint, Purchase
 from schema.users import User, related_users
@@ -34,8 +34,11 @@ KeyAccountCategory = domain.Category
 strawberry.enum(KeyAccountCategory, name="KeyAccountCategory")
 
 
-async def _child_page(loader: Any, parent_id: str, first: int | None, after: str | None, to_node: Any) -> Any:
-    return Connection.of(await loader.load(PageRequest(parent_id, first, after)), to_node)
+async def _child_page(
+    info: strawberry.Info, loader: Any, parent_id: str, first: int | None, after: str | None, to_node: Any
+) -> Any:
+    page = await loader.load(PageRequest(parent_id, first, opened(info, after)))
+    return Connection.of(page, to_node, info.context.cursors)
 
 
 @strawberry.type
@@ -128,7 +131,7 @@ class KeyAccount(Node):
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[Contact]:
         return await _child_page(
-            info.context.contacts_by_key_account_id, self._domain.id, first, after, Contact.from_domain
+            info, info.context.contacts_by_key_account_id, self._domain.id, first, after, Contact.from_domain
         )
 
     @strawberry.field(description="Visit logs, latest first.")
@@ -136,7 +139,7 @@ class KeyAccount(Node):
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[VisitLog]:
         return await _child_page(
-            info.context.visits_by_key_account_id, self._domain.id, first, after, VisitLog.from_domain
+            info, info.context.visits_by_key_account_id, self._domain.id, first, after, VisitLog.from_domain
         )
 
     @strawberry.field(description="Service contracts, soonest ending first.")
@@ -149,14 +152,14 @@ class KeyAccount(Node):
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[Complaint]:
         loader = info.context.complaints_by_customer_id
-        return await _child_page(loader, self._domain.customer_id, first, after, Complaint.from_domain)
+        return await _child_page(info, loader, self._domain.customer_id, first, after, Complaint.from_domain)
 
     @strawberry.field(description="Purchase and pickup records, latest first.")
     async def purchases(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[Purchase]:
         loader = info.context.purchases_by_customer_id
-        return await _child_page(loader, self._domain.customer_id, first, after, Purchase.from_domain)
+        return await _child_page(info, loader, self._domain.customer_id, first, after, Purchase.from_domain)
 
     @classmethod
     def from_domain(cls, a: domain.KeyAccount) -> KeyAccount:
@@ -221,8 +224,8 @@ class KeyAccountQueries:
             visit_overdue=where.visit_overdue,
             contract_ends_within_days=where.contract_ends_within_days,
         )
-        page = await use_cases.list_key_accounts(info.context, query, first, after)
-        return Connection.of(page, KeyAccount.from_domain)
+        page = await use_cases.list_key_accounts(info.context, query, first, opened(info, after))
+        return Connection.of(page, KeyAccount.from_domain, info.context.cursors)
 
 
 # --- inputs, payloads, mutations ----------------------------------------------------------

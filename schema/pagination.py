@@ -1,4 +1,8 @@
-"""Relay cursor connections: one generic Connection for every list that can grow."""
+"""Relay cursor connections: one generic Connection for every list that can grow.
+
+Cursors are opaque and sealed (repositories.pagination.CursorSeal): edges carry sealed
+cursors, and every `after` is opened (`opened`) before it reaches a use case.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,16 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from repositories.pagination import Page
+from repositories.pagination import CursorSeal, Page
 
 Node = TypeVar("Node")
 Item = TypeVar("Item")
+
+
+def opened(info: strawberry.Info, after: str | None) -> str | None:
+    """The position in a client's `after`, if this service issued it (else VALIDATION)."""
+    seal: CursorSeal = info.context.cursors
+    return seal.open(after)
 
 
 @strawberry.type
@@ -38,8 +48,8 @@ class Connection(Generic[Node]):
         return await self._count_total()
 
     @classmethod
-    def of(cls, page: Page[Item], to_node: Callable[[Item], Node]) -> Connection[Node]:
-        edges = [Edge(cursor=cursor, node=to_node(item)) for cursor, item in page.items]
+    def of(cls, page: Page[Item], to_node: Callable[[Item], Node], seal: CursorSeal) -> Connection[Node]:
+        edges = [Edge(cursor=seal.seal(cursor), node=to_node(item)) for cursor, item in page.items]
         return cls(
             edges=edges,
             page_info=PageInfo(

@@ -12,7 +12,7 @@ from domain.users import User as DomainUser
 from repositories.users import UserFilter as RepositoryUserFilter
 from resolvers import users as use_cases
 from schema.node import Node, global_id, node_type
-from schema.pagination import Connection
+from schema.pagination import Connection, opened
 from schema.permissions import CanListUsers
 
 # strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
@@ -73,6 +73,6 @@ class UserQueries:
     ) -> Connection[User]:
         where = filter or UserFilter()
         page = await use_cases.list_users(
-            info.context, RepositoryUserFilter(role=where.role), where.search, first, after
+            info.context, RepositoryUserFilter(role=where.role), where.search, first, opened(info, after)
         )
-        return Connection.of(page, User.from_domain)
+        return Connection.of(page, User.from_domain, info.context.cursors)

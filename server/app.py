@@ -24,7 +24,7 @@ from demo_data import seed_demo_data
 from migrations import is_current, migrate
 from repositories.customers import CustomerRepository
 from repositories.users import UserRepository
-from resolvers.users import demo_admin_token
+from resolvers.users import DEMO_ADMIN, DEMO_PARTNER, DemoUser, demo_token
 from schema import build_schema
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
@@ -59,32 +59,39 @@ async def _announce(settings: Settings, runtime: Runtime) -> None:
     url = f"http://{settings.host}:{settings.port}/graphql"
     log.info("Rapport is serving GraphQL", url=url)
     if settings.is_development:
-        await announce_demo_token(settings, UserRepository(runtime.db), runtime.clock())
+        users = UserRepository(runtime.db)
+        for who in (DEMO_ADMIN, DEMO_PARTNER):
+            await announce_demo_token(settings, users, runtime.clock(), who)
 
 
-async def announce_demo_token(settings: Settings, users: UserRepository, now: datetime) -> str:
-    """Print the demo admin token once: it is kept (0600) beside the data directory and
-    reused while it works, so starts do not pile up tokens; it expires after a day."""
-    path = demo_token_path(settings)
+async def announce_demo_token(
+    settings: Settings, users: UserRepository, now: datetime, who: DemoUser = DEMO_ADMIN
+) -> str:
+    """Print a demo token once (on the terminal, never in the log): it is kept (0600)
+    beside the data directory and reused while it works, so starts do not pile up
+    tokens; it expires after a day. The partner's shows what a partner portal sees."""
+    path = demo_token_path(settings, who)
     kept = path.read_text().strip() if path.exists() else None
     lifetime = timedelta(hours=settings.demo_token_ttl_hours)
-    token, new = await demo_admin_token(users, kept, now, lifetime)
+    token, new = await demo_token(users, who, kept, now, lifetime)
+    role = who.role.value
     if new:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(token + "\n")
-        log.info(
-            "demo admin token (paste into GraphiQL's headers; development only, valid "
-            f"{settings.demo_token_ttl_hours} h, kept in {path})",
-            header=f'{{"Authorization": "Bearer {token}"}}',
+        print(
+            f"demo {role} token ({who.name}; development only, valid {settings.demo_token_ttl_hours} h, "
+            f"kept in {path}); paste into GraphiQL's headers:\n"
+            f'  {{"Authorization": "Bearer {token}"}}',
+            flush=True,
         )
     else:
-        log.info("demo admin token unchanged: it is in this file", path=str(path))
+        log.info(f"demo {role} token unchanged: it is in this file", path=str(path))
     return token
 
 
-def demo_token_path(settings: Settings) -> Path:
-    return settings.data_dir.parent / "demo-admin-token"
+def demo_token_path(settings: Settings, who: DemoUser = DEMO_ADMIN) -> Path:
+    return settings.data_dir.parent / f"demo-{who.role.value.lower()}-token"
 
 
 def _exit_non_zero() -> None:

@@ -118,6 +118,7 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             db=runtime.db,
             visit_cadence=runtime.settings.visit_cadence,
             phone_region=runtime.settings.phone_default_region,
+            cursor_key=await runtime.cursor_key(),
         )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.key_accounts import VisitCadence
@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     )
     embedded_stop_timeout_s: float = Field(
         default=10.0, gt=0, description="How long the embedded database may take to stop before it is killed."
+    )
+
+    cursor_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Key that signs pagination cursors (at least 32 characters); unset: a "
+        "random key kept in the database and shared by every instance.",
     )
 
     demo_token_ttl_hours: int = Field(
