@@ -21,6 +21,7 @@ from migrations import (
     m0005_token_expiry,
     m0006_search_prefixes,
     m0008_sharing_and_erasure,
+    m0009_audit_log,
 )
 
 log = structlog.get_logger(__name__)
@@ -34,6 +35,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0005_token_expiry,
     m0006_search_prefixes,
     m0008_sharing_and_erasure,
+    m0009_audit_log,
 )
 
 

@@ -16,6 +16,7 @@ from domain.clock import Clock
 from domain.customers import DEFAULT_PHONE_REGION, Customer
 from domain.key_accounts import Contact, ContactLink, KeyAccount, ServiceContract, VisitCadence
 from domain.users import User
+from repositories.audit import AuditRepository
 from repositories.contacts import ContactRepository
 from repositories.contracts import ContractRepository
 from repositories.customers import CustomerRepository
@@ -114,6 +115,10 @@ class Context:
     @cached_property
     def cursors(self) -> CursorSeal:
         return CursorSeal(self.cursor_key)
+
+    @cached_property
+    def audit_log(self) -> AuditRepository:
+        return AuditRepository(self.db)
 
     # --- loaders: <entity>_by_<key> ---
     @cached_property

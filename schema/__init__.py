@@ -12,6 +12,8 @@ from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from schema.audit import AuditQueries
+from schema.audit_trail import AuditTrail
 from schema.contacts import ContactMutations
 from schema.contracts import ContractMutations
 from schema.customers import CustomerMutations, CustomerQueries
@@ -34,7 +36,7 @@ class RapportSchema(strawberry.Schema):
 @lru_cache
 def build_schema(max_query_depth: int) -> strawberry.Schema:
     """One schema per process (and depth limit): its parser and validation caches live on it."""
-    query = merge_types("Query", (NodeQueries, UserQueries, CustomerQueries, KeyAccountQueries))
+    query = merge_types("Query", (NodeQueries, UserQueries, CustomerQueries, KeyAccountQueries, AuditQueries))
     mutation = merge_types(
         "Mutation",
         (CustomerMutations, KeyAccountMutations, ContactMutations, VisitMutations, ContractMutations),
@@ -46,5 +48,10 @@ def build_schema(max_query_depth: int) -> strawberry.Schema:
         query=query,
         mutation=mutation,
         config=StrawberryConfig(scalar_map=SCALARS),
-        extensions=[lambda: AddValidationRules([depth_rule]), ParserCache, ValidationCache],
+        extensions=[
+            lambda: AddValidationRules([depth_rule]),
+            ParserCache,
+            ValidationCache,
+            AuditTrail,  # one audit entry per root mutation field
+        ],
     )

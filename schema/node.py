@@ -64,6 +64,14 @@ def parse_global_id(value: str) -> tuple[str, str] | None:
     return type_name, local
 
 
+def node_global_id(value: str) -> strawberry.ID | None:
+    """`value` as the global id of a record of a Node type, or None (any other string)."""
+    parsed = parse_global_id(value)
+    if parsed is None or parsed[0] not in _NODE_TYPES:
+        return None
+    return global_id(*parsed)
+
+
 def _why_not(value: str, type_name: str, field: str) -> tuple[str | None, str]:
     """(the local id, or None) and, when None, why not."""
     parsed = parse_global_id(value)

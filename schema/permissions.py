@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.permission import BasePermission
 
+from domain.audit import may_read_audit_log
 from domain.users import Role, may_list_users
 
 
@@ -40,3 +41,11 @@ class CanKeepDossiers(BasePermission):
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return info.context.viewer.role in (Role.ADMIN, Role.ACCOUNT_MANAGER)
+
+
+class CanReadAuditLog(BasePermission):
+    message = "your role may not read the audit log"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return may_read_audit_log(info.context.viewer)
