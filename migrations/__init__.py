@@ -20,6 +20,7 @@ from migrations import (
     m0004_directory_and_nodes,
     m0005_token_expiry,
     m0006_search_prefixes,
+    m0007_token_lifecycle,
 )
 
 log = structlog.get_logger(__name__)
@@ -32,6 +33,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0004_directory_and_nodes,
     m0005_token_expiry,
     m0006_search_prefixes,
+    m0007_token_lifecycle,
 )
 
 

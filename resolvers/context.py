@@ -11,12 +11,14 @@ from pymongo.asynchronous.database import AsyncDatabase
 from domain.clock import Clock
 from domain.customers import DEFAULT_PHONE_REGION, Customer
 from domain.key_accounts import Contact, ContactLink, KeyAccount, ServiceContract, VisitCadence
+from domain.tokens import ApiToken
 from domain.users import User
 from repositories.contacts import ContactRepository
 from repositories.contracts import ContractRepository
 from repositories.customers import CustomerRepository
 from repositories.key_accounts import KeyAccountRepository
 from repositories.records import RecordRepository
+from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
 from resolvers.loaders import BatchLoader, ChildPagesLoader
@@ -30,6 +32,7 @@ class Context:
     db: AsyncDatabase = field(repr=False)
     visit_cadence: VisitCadence = field(default_factory=VisitCadence)
     phone_region: str = DEFAULT_PHONE_REGION
+    token: ApiToken | None = None  # the token the request came with (its name and id for the audit log)
 
     # --- repositories ---
     @cached_property
@@ -39,6 +42,10 @@ class Context:
     @cached_property
     def users(self) -> UserRepository:
         return UserRepository(self.db)
+
+    @cached_property
+    def tokens(self) -> TokenRepository:
+        return TokenRepository(self.db)
 
     @cached_property
     def key_accounts(self) -> KeyAccountRepository:

@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.permission import BasePermission
 
+from domain.tokens import may_manage_tokens
 from domain.users import Role, may_list_users
 
 
@@ -40,3 +41,11 @@ class CanKeepDossiers(BasePermission):
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return info.context.viewer.role in (Role.ADMIN, Role.ACCOUNT_MANAGER)
+
+
+class CanManageTokens(BasePermission):
+    message = "your role may not manage tokens"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return may_manage_tokens(info.context.viewer)

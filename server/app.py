@@ -13,6 +13,7 @@ from pathlib import Path
 import pymongo
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -23,8 +24,9 @@ from starlette.routing import Route
 from demo_data import seed_demo_data
 from migrations import is_current, migrate
 from repositories.customers import CustomerRepository
+from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
-from resolvers.users import demo_admin_token
+from resolvers.tokens import demo_admin_token
 from schema import build_schema
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
@@ -59,16 +61,16 @@ async def _announce(settings: Settings, runtime: Runtime) -> None:
     url = f"http://{settings.host}:{settings.port}/graphql"
     log.info("Rapport is serving GraphQL", url=url)
     if settings.is_development:
-        await announce_demo_token(settings, UserRepository(runtime.db), runtime.clock())
+        await announce_demo_token(settings, runtime.db, runtime.clock())
 
 
-async def announce_demo_token(settings: Settings, users: UserRepository, now: datetime) -> str:
+async def announce_demo_token(settings: Settings, db: AsyncDatabase, now: datetime) -> str:
     """Print the demo admin token once: it is kept (0600) beside the data directory and
     reused while it works, so starts do not pile up tokens; it expires after a day."""
     path = demo_token_path(settings)
     kept = path.read_text().strip() if path.exists() else None
     lifetime = timedelta(hours=settings.demo_token_ttl_hours)
-    token, new = await demo_admin_token(users, kept, now, lifetime)
+    token, new = await demo_admin_token(UserRepository(db), TokenRepository(db), kept, now, lifetime)
     if new:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)

@@ -6,7 +6,6 @@ from datetime import timedelta
 import httpx
 from structlog.testing import capture_logs
 
-from repositories.users import UserRepository
 from server.app import announce_demo_token, create_app, demo_token_path
 from server.database import Database
 from server.settings import Settings
@@ -15,15 +14,14 @@ from tests.conftest import GraphQLClient
 
 async def test_the_demo_token_is_printed_once_reused_and_expires(db, clock, tmp_path, http) -> None:
     settings = Settings(_env_file=None, data_dir=tmp_path / "db", demo_token_ttl_hours=24)
-    users = UserRepository(db)
     with capture_logs() as first_start:
-        token = await announce_demo_token(settings, users, clock())
+        token = await announce_demo_token(settings, db, clock())
     assert any(token in str(entry.get("header")) for entry in first_start)
     assert demo_token_path(settings).stat().st_mode & 0o777 == 0o600
 
     clock.advance(timedelta(hours=1))
     with capture_logs() as second_start:
-        assert await announce_demo_token(settings, users, clock()) == token  # reused, not a new one
+        assert await announce_demo_token(settings, db, clock()) == token  # reused, not a new one
     assert token not in str(second_start)  # and not printed again
     assert await db["api_tokens"].count_documents({}) == 1
     assert (await GraphQLClient(http, token).execute("{ me { name role } }"))["me"]["role"] == "ADMIN"
@@ -31,14 +29,12 @@ async def test_the_demo_token_is_printed_once_reused_and_expires(db, clock, tmp_
     clock.advance(timedelta(hours=24))
     response = await GraphQLClient(http, token).post("{ me { name } }")
     assert response.status_code == 401  # expired
-    renewed = await announce_demo_token(settings, users, clock())
+    renewed = await announce_demo_token(settings, db, clock())
     assert renewed != token
 
 
 async def test_a_demo_token_opens_nothing_in_production(db, clock, tmp_path, mongo_client) -> None:
-    token = await announce_demo_token(
-        Settings(_env_file=None, data_dir=tmp_path / "db"), UserRepository(db), clock()
-    )
+    token = await announce_demo_token(Settings(_env_file=None, data_dir=tmp_path / "db"), db, clock())
     production = Settings(_env_file=None, env="production")
     app = create_app(production, database=Database(client=mongo_client, db=db), clock=clock)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
