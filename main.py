@@ -180,7 +180,8 @@ def create_token(
 def list_tokens(
     all_: Annotated[bool, typer.Option("--all", help="Include revoked and expired tokens.")] = False,
 ) -> None:
-    """List API tokens, newest first (never the tokens themselves): active ones, or --all."""
+    """List API tokens, newest first (never the tokens themselves): active ones, or --all.
+    Times are UTC."""
     listing = _with_database(lambda db: TokenRepository(db).listing(system_clock(), include_inactive=all_))
     rows = [
         [
