@@ -48,7 +48,7 @@ from repositories.key_accounts import KeyAccountRepository, new_key_account_docu
 from repositories.records import RecordRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
-from resolvers.users import DEMO_PARTNER_ID
+from resolvers.tokens import DEMO_PARTNER_ID
 
 DEMO_CUSTOMERS = 300
 

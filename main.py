@@ -6,6 +6,7 @@ import asyncio
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -14,10 +15,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from demo_data import seed_demo_data
+from domain.errors import NotFound
+from domain.ids import is_local_id
+from domain.tokens import CLI_TOKEN_NAME, AlreadyRevoked, LifetimeRefused, parse_lifetime, token_name_problem
 from domain.users import Role
 from migrations import migrate as apply_migrations
+from repositories.tokens import TokenRepository
 from repositories.users import UserConflict, UserRepository
-from resolvers.users import issue_token
+from resolvers.tokens import issue_token, revoke
+from schema.node import parse_global_id
 from server.app import create_app
 from server.clock import system_clock
 from server.database import open_database
@@ -118,24 +124,119 @@ def create_token(
     role: Annotated[Role, typer.Option(help="The user's role (for a new user).")],
     name: Annotated[str, typer.Option(help="The user's name; the user is created if new.")],
     partner_id: Annotated[str | None, typer.Option(help="Partner organisation (for PARTNER users).")] = None,
+    token_name: Annotated[
+        str, typer.Option(help="A label for the token, shown by list-tokens (e.g. the integration using it).")
+    ] = CLI_TOKEN_NAME,
+    expires_in: Annotated[
+        str | None,
+        typer.Option(
+            help="Lifetime: hours, days or weeks (12h, 90d, 2w); default RAPPORT_TOKEN_DEFAULT_TTL_DAYS, "
+            "at most RAPPORT_TOKEN_MAX_TTL_DAYS."
+        ),
+    ] = None,
 ) -> None:
     """Create an API token for a user and print it (last line). It is shown only once."""
     name = name.strip()
     partner_id = partner_id.strip() if partner_id is not None else None
+    token_name = token_name.strip()
     if not name:
         fail("--name must not be empty")
     if role is Role.PARTNER and not partner_id:
         fail("a PARTNER needs --partner-id")
     if role is not Role.PARTNER and partner_id is not None:
         fail(f"--partner-id is only for PARTNER users, not {role.value}")
+    if problem := token_name_problem(token_name):
+        fail(f"--token-name {problem}")
+    settings = get_settings()
+    lifetime = settings.token_default_lifetime
+    if expires_in is not None:
+        try:
+            lifetime = parse_lifetime(expires_in, settings.token_max_lifetime)
+        except LifetimeRefused as exc:
+            fail(f"--expires-in: {exc}")
     try:
         token = _with_database(
-            lambda db: issue_token(UserRepository(db), name, role, partner_id, system_clock())
+            lambda db: issue_token(
+                UserRepository(db),
+                TokenRepository(db),
+                name,
+                role,
+                partner_id,
+                system_clock(),
+                lifetime=lifetime,
+                token_name=token_name,
+            )
         )
     except UserConflict as exc:
         fail(str(exc))
-    typer.echo(f"token for {name} ({role.value}); store it now, it is not shown again:")
+    typer.echo(
+        f"token {token_name!r} for {name} ({role.value}), valid {_span(lifetime)}; "
+        "store it now, it is not shown again:"
+    )
     typer.echo(token)
+
+
+@cli.command("list-tokens")
+def list_tokens(
+    all_: Annotated[bool, typer.Option("--all", help="Include revoked and expired tokens.")] = False,
+) -> None:
+    """List API tokens, newest first (never the tokens themselves): active ones, or --all.
+    Times are UTC."""
+    listing = _with_database(lambda db: TokenRepository(db).listing(system_clock(), include_inactive=all_))
+    rows = [
+        [
+            t.token.id,
+            t.user_name,
+            t.role.value,
+            t.token.name,
+            _when(t.token.created_at),
+            _when(t.token.expires_at, "never"),
+            _when(t.token.last_used_at),
+            _when(t.token.revoked_at),
+        ]
+        for t in listing
+    ]
+    header = ["ID", "USER", "ROLE", "TOKEN NAME", "CREATED", "EXPIRES", "LAST USED", "REVOKED"]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@cli.command("revoke-token")
+def revoke_token(
+    token_id: Annotated[str, typer.Argument(metavar="ID", help="The token's ID, as list-tokens shows it.")],
+) -> None:
+    """Revoke an API token: from now on it gets 401. Revoking a revoked token changes
+    nothing and says so (exit 0)."""
+    local_id = _token_id(token_id.strip())
+    try:
+        token = _with_database(lambda db: revoke(TokenRepository(db), local_id, system_clock()))
+    except NotFound:
+        fail(f"no token with id {token_id.strip()}")
+    except AlreadyRevoked as exc:
+        typer.echo(
+            f"token {local_id} ({exc.token.name}) was already revoked at {_when(exc.token.revoked_at)}"
+        )
+        return
+    typer.echo(f"token {token.id} ({token.name}) revoked")
+
+
+def _token_id(value: str) -> str:
+    """The local id of a token named by list-tokens' ID or by its global id in the graph."""
+    if is_local_id(value):
+        return value
+    parsed = parse_global_id(value)
+    if parsed is None or parsed[0] != "ApiToken":
+        fail(f"{value!r} is not a token id (list-tokens shows them)")
+    return parsed[1]
+
+
+def _when(moment: datetime | None, missing: str = "-") -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else missing
+
+
+def _span(lifetime: timedelta) -> str:
+    return f"{lifetime.days} days" if lifetime.days else f"{lifetime.total_seconds() / 3600:g} hours"
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from migrations import (
     m0004_directory_and_nodes,
     m0005_token_expiry,
     m0006_search_prefixes,
+    m0007_token_lifecycle,
     m0008_sharing_and_erasure,
     m0009_audit_log,
 )
@@ -34,6 +35,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0004_directory_and_nodes,
     m0005_token_expiry,
     m0006_search_prefixes,
+    m0007_token_lifecycle,
     m0008_sharing_and_erasure,
     m0009_audit_log,
 )

@@ -15,6 +15,7 @@ from domain.access import Access, access_for, needs_book
 from domain.clock import Clock
 from domain.customers import DEFAULT_PHONE_REGION, Customer
 from domain.key_accounts import Contact, ContactLink, KeyAccount, ServiceContract, VisitCadence
+from domain.tokens import ApiToken
 from domain.users import User
 from repositories.audit import AuditRepository
 from repositories.contacts import ContactRepository
@@ -23,6 +24,7 @@ from repositories.customers import CustomerRepository
 from repositories.key_accounts import KeyAccountRepository
 from repositories.pagination import CursorSeal, Page
 from repositories.records import RecordRepository
+from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
 from resolvers.access import shown_contact, shown_customer, shown_key_account, shown_link
@@ -37,6 +39,7 @@ class Context:
     db: AsyncDatabase = field(repr=False)
     visit_cadence: VisitCadence = field(default_factory=VisitCadence)
     phone_region: str = DEFAULT_PHONE_REGION
+    token: ApiToken | None = None  # the token the request came with (its name and id for the audit log)
     cursor_key: bytes = field(default=b"", repr=False)
     _access: asyncio.Future[Access] | None = field(default=None, init=False, repr=False)
 
@@ -91,6 +94,10 @@ class Context:
     @cached_property
     def users(self) -> UserRepository:
         return UserRepository(self.db)
+
+    @cached_property
+    def tokens(self) -> TokenRepository:
+        return TokenRepository(self.db)
 
     @cached_property
     def key_accounts(self) -> KeyAccountRepository:

@@ -1,53 +1,18 @@
-"""User use cases: the directory of users, checking the users an input names, and issuing
-API tokens (the CLI's create-token, the demo's admin token)."""
+"""User use cases: the directory of users and checking the users an input names (tokens:
+resolvers/tokens.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import replace
 
 from domain.errors import ErrorCode, Forbidden
 from domain.search import search_words
 from domain.users import Role, User, may_list_users, may_see_user
 from domain.validation import Problems
 from repositories.pagination import Page
-from repositories.users import UserFilter, UserRepository
+from repositories.users import UserFilter
 from resolvers.context import Context
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    """A user whose token `make run` prints (development only)."""
-
-    name: str
-    role: Role
-    partner_id: str | None = None
-
-
-#: The partner the demo data shares some customers with.
-DEMO_PARTNER_ID = "partner-hotel-group"
-DEMO_ADMIN = DemoUser("demo-admin", Role.ADMIN)
-DEMO_PARTNER = DemoUser("demo-partner-portal", Role.PARTNER, DEMO_PARTNER_ID)
-
-
-async def issue_token(
-    users: UserRepository, name: str, role: Role, partner_id: str | None, now: datetime
-) -> str:
-    """A new token for the named user, created with this role if new. Shown once."""
-    user = await users.ensure_user(name, role, partner_id, now)
-    return await users.issue_token(user, now)
-
-
-async def demo_token(
-    users: UserRepository, who: DemoUser, kept: str | None, now: datetime, lifetime: timedelta
-) -> tuple[str, bool]:
-    """A development demo token: the kept one while it still works, else a new one that
-    expires after `lifetime`. Returns (token, whether it is new)."""
-    if kept and (holder := await users.user_for_token(kept, now)) and holder.name == who.name:
-        return kept, False
-    user = await users.ensure_user(who.name, who.role, who.partner_id, now)
-    return await users.issue_token(user, now, expires_at=now + lifetime), True
 
 
 async def list_users(

@@ -21,6 +21,7 @@ from schema.error_policy import classify
 from schema.key_accounts import KeyAccountMutations, KeyAccountQueries
 from schema.node import NodeQueries
 from schema.scalars import SCALARS
+from schema.tokens import TokenMutations, TokenQueries
 from schema.users import UserQueries
 from schema.visits import VisitMutations
 
@@ -36,10 +37,20 @@ class RapportSchema(strawberry.Schema):
 @lru_cache
 def build_schema(max_query_depth: int) -> strawberry.Schema:
     """One schema per process (and depth limit): its parser and validation caches live on it."""
-    query = merge_types("Query", (NodeQueries, UserQueries, CustomerQueries, KeyAccountQueries, AuditQueries))
+    query = merge_types(
+        "Query",
+        (NodeQueries, UserQueries, CustomerQueries, KeyAccountQueries, AuditQueries, TokenQueries),
+    )
     mutation = merge_types(
         "Mutation",
-        (CustomerMutations, KeyAccountMutations, ContactMutations, VisitMutations, ContractMutations),
+        (
+            CustomerMutations,
+            KeyAccountMutations,
+            ContactMutations,
+            VisitMutations,
+            ContractMutations,
+            TokenMutations,
+        ),
     )
     # The depth rule is one class for the schema's life: the validation cache keys on the
     # rules, so a rule class made per request (QueryDepthLimiter's) would never hit.

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from domain.audit import may_read_audit_log
+from domain.tokens import may_manage_tokens
 from domain.users import Role, may_list_users
 
 
@@ -49,3 +50,11 @@ class CanReadAuditLog(BasePermission):
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return may_read_audit_log(info.context.viewer)
+
+
+class CanManageTokens(BasePermission):
+    message = "your role may not manage tokens"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return may_manage_tokens(info.context.viewer)

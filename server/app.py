@@ -13,6 +13,7 @@ from pathlib import Path
 import pymongo
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -23,8 +24,9 @@ from starlette.routing import Route
 from demo_data import seed_demo_data
 from migrations import is_current, migrate
 from repositories.customers import CustomerRepository
+from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
-from resolvers.users import DEMO_ADMIN, DEMO_PARTNER, DemoUser, demo_token
+from resolvers.tokens import DEMO_ADMIN, DEMO_PARTNER, DemoUser, demo_token
 from schema import build_schema
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
@@ -59,13 +61,12 @@ async def _announce(settings: Settings, runtime: Runtime) -> None:
     url = f"http://{settings.host}:{settings.port}/graphql"
     log.info("Rapport is serving GraphQL", url=url)
     if settings.is_development:
-        users = UserRepository(runtime.db)
         for who in (DEMO_ADMIN, DEMO_PARTNER):
-            await announce_demo_token(settings, users, runtime.clock(), who)
+            await announce_demo_token(settings, runtime.db, runtime.clock(), who)
 
 
 async def announce_demo_token(
-    settings: Settings, users: UserRepository, now: datetime, who: DemoUser = DEMO_ADMIN
+    settings: Settings, db: AsyncDatabase, now: datetime, who: DemoUser = DEMO_ADMIN
 ) -> str:
     """Print a demo token once (on the terminal, never in the log): it is kept (0600)
     beside the data directory and reused while it works, so starts do not pile up
@@ -73,7 +74,7 @@ async def announce_demo_token(
     path = demo_token_path(settings, who)
     kept = path.read_text().strip() if path.exists() else None
     lifetime = timedelta(hours=settings.demo_token_ttl_hours)
-    token, new = await demo_token(users, who, kept, now, lifetime)
+    token, new = await demo_token(UserRepository(db), TokenRepository(db), who, kept, now, lifetime)
     role = who.role.value
     if new:
         path.parent.mkdir(parents=True, exist_ok=True)

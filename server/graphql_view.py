@@ -16,10 +16,10 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from repositories.availability import database_unavailable
-from repositories.users import UserRepository
+from repositories.tokens import TokenRepository
 from resolvers.context import Context
 from schema.error_policy import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
-from server.auth import authenticate
+from server.auth import authenticate, bearer_token
 from server.database import counting_commands
 from server.runtime import Runtime
 
@@ -54,8 +54,11 @@ def _unavailable(request_id: str) -> Response:
     return Response(orjson.dumps(body), status_code=503, media_type="application/json", headers=RETRY_LATER)
 
 
-def _unauthenticated(message: str) -> Response:
-    return _error_response(401, message, "UNAUTHENTICATED", {"WWW-Authenticate": 'Bearer realm="rapport"'})
+def _unauthenticated(message: str, *, token_presented: bool) -> Response:
+    # RFC 6750: a request that brought a token is told it is invalid (the same words for
+    # unknown, expired and revoked ones); one that brought none is only told the scheme.
+    challenge = 'Bearer realm="rapport"' + (', error="invalid_token"' if token_presented else "")
+    return _error_response(401, message, "UNAUTHENTICATED", {"WWW-Authenticate": challenge})
 
 
 class RapportGraphQL(GraphQL[Context | None, None]):
@@ -74,21 +77,26 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             if not self._wants_ide(request):
                 runtime: Runtime = request.app.state.runtime
                 try:
-                    viewer = await authenticate(
+                    caller = await authenticate(
                         request,
-                        UserRepository(runtime.db),
+                        TokenRepository(runtime.db),
                         runtime.clock(),
                         demo_allowed=runtime.settings.is_development,
+                        last_used_interval=runtime.settings.token_last_used_interval,
                     )
                 except Exception as error:
                     if not database_unavailable(error):
                         raise
                     await _unavailable(correlation_id.get() or "")(scope, receive, send)
                     return
-                if viewer is None:
-                    await _unauthenticated("a valid bearer token is required")(scope, receive, send)
+                if caller is None:
+                    refusal = _unauthenticated(
+                        "a valid bearer token is required", token_presented=bearer_token(request) is not None
+                    )
+                    await refusal(scope, receive, send)
                     return
-                scope["state"]["viewer"] = viewer
+                scope["state"]["viewer"] = caller.user
+                scope["state"]["token"] = caller.token
             try:
                 response = await self.run(request)
             except HTTPException as error:  # the request itself is malformed
@@ -119,6 +127,7 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             visit_cadence=runtime.settings.visit_cadence,
             phone_region=runtime.settings.phone_default_region,
             cursor_key=await runtime.cursor_key(),
+            token=getattr(request.state, "token", None),
         )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.key_accounts import VisitCadence
+from domain.tokens import DEFAULT_LAST_USED_INTERVAL, DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
 
 
 class Settings(BaseSettings):
@@ -63,6 +65,23 @@ class Settings(BaseSettings):
     demo_token_ttl_hours: int = Field(
         default=24, ge=1, le=720, description="How long the development demo admin token works."
     )
+    # --- API tokens ---
+    token_default_ttl_days: int = Field(
+        default=DEFAULT_LIFETIME_DAYS,
+        ge=1,
+        le=3650,
+        description="Lifetime of a token made by create-token without --expires-in, in days.",
+    )
+    token_max_ttl_days: int = Field(
+        default=MAX_LIFETIME_DAYS, ge=1, le=3650, description="The longest --expires-in accepted, in days."
+    )
+    token_last_used_interval_s: int = Field(
+        default=int(DEFAULT_LAST_USED_INTERVAL.total_seconds()),
+        ge=1,
+        le=86_400,
+        description="A token's lastUsedAt is written at most this often, in seconds.",
+    )
+
     phone_default_region: str = Field(
         default="CN",
         pattern=r"^[A-Z]{2}$",
@@ -78,6 +97,24 @@ class Settings(BaseSettings):
         return VisitCadence(
             a=self.visit_cadence_a_days, b=self.visit_cadence_b_days, c=self.visit_cadence_c_days
         )
+
+    @model_validator(mode="after")
+    def _default_lifetime_within_the_longest(self) -> Settings:
+        if self.token_default_ttl_days > self.token_max_ttl_days:
+            raise ValueError("RAPPORT_TOKEN_DEFAULT_TTL_DAYS is longer than RAPPORT_TOKEN_MAX_TTL_DAYS")
+        return self
+
+    @property
+    def token_default_lifetime(self) -> timedelta:
+        return timedelta(days=self.token_default_ttl_days)
+
+    @property
+    def token_max_lifetime(self) -> timedelta:
+        return timedelta(days=self.token_max_ttl_days)
+
+    @property
+    def token_last_used_interval(self) -> timedelta:
+        return timedelta(seconds=self.token_last_used_interval_s)
 
     @property
     def is_development(self) -> bool:

@@ -47,9 +47,10 @@ from repositories.contacts import ContactRepository, new_contact_document, relat
 from repositories.contracts import ContractRepository
 from repositories.customers import CustomerRepository, new_customer_document
 from repositories.key_accounts import KeyAccountRepository, new_key_account_document
+from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
-from resolvers.users import issue_token
+from resolvers.tokens import issue_token
 from schema.node import global_id
 from server.clock import system_clock
 from server.database import connect
@@ -203,8 +204,8 @@ async def main() -> None:
     try:
         await migrate(db, system_clock())
         await seed_demo_data(db, system_clock(), VisitCadence())
-        users = UserRepository(db)
-        token = await issue_token(users, "bench-admin", Role.ADMIN, None, system_clock())
+        users, tokens = UserRepository(db), TokenRepository(db)
+        token = await issue_token(users, tokens, "bench-admin", Role.ADMIN, None, system_clock())
         books = {}
         for size in (10, 25, 50):
             manager = await users.ensure_user(
@@ -212,7 +213,7 @@ async def main() -> None:
             )
             await _book(db, manager.id, size)
             books[size] = (
-                await issue_token(users, manager.name, Role.ACCOUNT_MANAGER, None, system_clock()),
+                await issue_token(users, tokens, manager.name, Role.ACCOUNT_MANAGER, None, system_clock()),
                 manager,
             )
         await _many_customers(db, 10_000)

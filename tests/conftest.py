@@ -20,8 +20,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.users import Role
 from migrations import migrate
+from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
-from resolvers.users import issue_token
+from resolvers.tokens import issue_token
 from server.app import create_app
 from server.clock import FixedClock
 from server.database import Database, connect
@@ -126,7 +127,7 @@ async def _caller(
     partner_id: str | None = None,
 ):
     name = name or f"{role.value.lower()}-tester"
-    token = await issue_token(UserRepository(db), name, role, partner_id, now)
+    token = await issue_token(UserRepository(db), TokenRepository(db), name, role, partner_id, now)
     client = GraphQLClient(http, token)
     client.user_id = (await client.execute("{ me { id } }"))["me"]["id"]  # a global id, as clients see it
     return client
