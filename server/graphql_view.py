@@ -16,11 +16,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from repositories.availability import database_unavailable
-from repositories.users import UserRepository
+from repositories.users import UserRepository, token_hash
 from resolvers.context import Context
 from schema.error_policy import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
-from server.auth import authenticate
+from server.auth import authenticate, bearer_token
 from server.database import counting_commands
+from server.rate_limit import RateLimiter
 from server.runtime import Runtime
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -59,9 +60,16 @@ def _unauthenticated(message: str) -> Response:
 
 
 class RapportGraphQL(GraphQL[Context | None, None]):
-    def __init__(self, *args: Any, report_db_commands: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        report_db_commands: bool = False,
+        rate_limiter: RateLimiter | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.report_db_commands = report_db_commands
+        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         with counting_commands() as count:
@@ -88,6 +96,9 @@ class RapportGraphQL(GraphQL[Context | None, None]):
                 if viewer is None:
                     await _unauthenticated("a valid bearer token is required")(scope, receive, send)
                     return
+                if (refusal := self._over_rate_limit(request, runtime)) is not None:
+                    await refusal(scope, receive, send)
+                    return
                 scope["state"]["viewer"] = viewer
             try:
                 response = await self.run(request)
@@ -96,6 +107,20 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             await response(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    def _over_rate_limit(self, request: Request, runtime: Runtime) -> Response | None:
+        """429 once the token has made its requests for this minute (after authentication,
+        so only valid tokens are counted; keyed by the token's hash)."""
+        token = bearer_token(request)
+        if self.rate_limiter is None or token is None:
+            return None
+        wait = self.rate_limiter.retry_after(token_hash(token), runtime.clock())
+        if wait is None:
+            return None
+        message = (
+            f"more than {self.rate_limiter.per_minute} requests a minute with this token; retry in {wait} s"
+        )
+        return _error_response(429, message, "RATE_LIMITED", {"Retry-After": str(wait)})
 
     def _wants_ide(self, request: Request) -> bool:
         # The GraphiQL page itself is public in development; its queries carry the token.
@@ -164,7 +189,8 @@ class RapportGraphQL(GraphQL[Context | None, None]):
         except orjson.JSONDecodeError as error:
             raise HTTPException(400, "Unable to parse request body as JSON") from error
         if not isinstance(body, dict):
-            # null, "str", 123, true, [...]: no operation to run (batching is off).
+            # null, "str", 123, true, [...]: no operation to run. A batch (an array of
+            # operations) is refused whole: it would multiply every per-request limit.
             raise HTTPException(400, "the request body must be a JSON object with a query")
         return body
 
