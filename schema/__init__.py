@@ -7,8 +7,10 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
-from strawberry.extensions.query_depth_limiter import create_validator
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as aliases_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -19,6 +21,7 @@ from schema.contracts import ContractMutations
 from schema.customers import CustomerMutations, CustomerQueries
 from schema.error_policy import classify
 from schema.key_accounts import KeyAccountMutations, KeyAccountQueries
+from schema.limits import QueryCostLimiter, QueryLimits, RepeatedDirectiveRule
 from schema.node import NodeQueries
 from schema.scalars import SCALARS
 from schema.tokens import TokenMutations, TokenQueries
@@ -27,16 +30,22 @@ from schema.visits import VisitMutations
 
 
 class RapportSchema(strawberry.Schema):
+    field_suggestions = True
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         context = getattr(execution_context, "context", None)
         request_id = getattr(context, "request_id", None)
         for error in errors:
             classify(error, request_id)
+            if not self.field_suggestions:
+                # Every "Did you mean …" (fields, arguments, types, enum values, input
+                # fields) names schema members: StrawberryConfig's switch covers fields only.
+                error.message = error.message.split(" Did you mean ", 1)[0]
 
 
 @lru_cache
-def build_schema(max_query_depth: int) -> strawberry.Schema:
-    """One schema per process (and depth limit): its parser and validation caches live on it."""
+def build_schema(limits: QueryLimits) -> strawberry.Schema:
+    """One schema per process (and limits): its parser and validation caches live on it."""
     query = merge_types(
         "Query",
         (NodeQueries, UserQueries, CustomerQueries, KeyAccountQueries, AuditQueries, TokenQueries),
@@ -52,17 +61,28 @@ def build_schema(max_query_depth: int) -> strawberry.Schema:
             TokenMutations,
         ),
     )
-    # The depth rule is one class for the schema's life: the validation cache keys on the
-    # rules, so a rule class made per request (QueryDepthLimiter's) would never hit.
-    depth_rule = create_validator(max_query_depth, None)
-    return RapportSchema(
+    # The rules are classes made once for the schema's life: the validation cache keys on
+    # the rules, so a rule class made per request (QueryDepthLimiter's) would never hit.
+    rules = [
+        depth_validator(limits.max_depth, None),
+        aliases_validator(limits.max_aliases),
+        RepeatedDirectiveRule,
+    ]
+    if not limits.introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    schema = RapportSchema(
         query=query,
         mutation=mutation,
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
-            lambda: AddValidationRules([depth_rule]),
+            lambda: MaxTokensLimiter(limits.max_tokens),
+            lambda: AddValidationRules(rules),
             ParserCache,
             ValidationCache,
+            # After validation, with the variables: the cost of what would execute.
+            lambda: QueryCostLimiter(limits.max_cost),
             AuditTrail,  # one audit entry per root mutation field
         ],
     )
+    schema.field_suggestions = limits.field_suggestions
+    return schema

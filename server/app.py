@@ -28,9 +28,12 @@ from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
 from resolvers.tokens import DEMO_ADMIN, DEMO_PARTNER, DemoUser, demo_token
 from schema import build_schema
+from schema.limits import QueryLimits
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
 from server.graphql_view import RapportGraphQL
+from server.middleware import hardening
+from server.rate_limit import RateLimiter
 from server.runtime import Runtime
 from server.settings import Settings
 from server.supervisor import supervise
@@ -101,6 +104,18 @@ def _exit_non_zero() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
+def query_limits(settings: Settings) -> QueryLimits:
+    """The schema's limits; production also hides the schema (introspection, suggestions)."""
+    return QueryLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_query_aliases,
+        max_tokens=settings.max_query_tokens,
+        max_cost=settings.max_query_cost,
+        introspection=settings.is_development,
+        field_suggestions=settings.is_development,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -140,9 +155,10 @@ def create_app(
                 watch.cancel()
 
     graphql = RapportGraphQL(
-        build_schema(settings.max_query_depth),
+        build_schema(query_limits(settings)),
         graphql_ide="graphiql" if settings.is_development else None,
         report_db_commands=settings.is_development,
+        rate_limiter=RateLimiter(settings.rate_limit_per_minute),
     )
     app = Starlette(
         routes=[
@@ -150,7 +166,10 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
-        middleware=[Middleware(CorrelationIdMiddleware, header_name="X-Request-ID")],
+        middleware=[
+            Middleware(CorrelationIdMiddleware, header_name="X-Request-ID"),
+            *hardening(settings),
+        ],
         lifespan=lifespan,
     )
     if database is not None:

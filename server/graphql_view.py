@@ -21,6 +21,7 @@ from resolvers.context import Context
 from schema.error_policy import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
 from server.auth import authenticate, bearer_token
 from server.database import counting_commands
+from server.rate_limit import RateLimiter
 from server.runtime import Runtime
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -62,9 +63,16 @@ def _unauthenticated(message: str, *, token_presented: bool) -> Response:
 
 
 class RapportGraphQL(GraphQL[Context | None, None]):
-    def __init__(self, *args: Any, report_db_commands: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        report_db_commands: bool = False,
+        rate_limiter: RateLimiter | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.report_db_commands = report_db_commands
+        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         with counting_commands() as count:
@@ -95,6 +103,9 @@ class RapportGraphQL(GraphQL[Context | None, None]):
                     )
                     await refusal(scope, receive, send)
                     return
+                if (too_many := self._over_rate_limit(caller.token.id, runtime)) is not None:
+                    await too_many(scope, receive, send)
+                    return
                 scope["state"]["viewer"] = caller.user
                 scope["state"]["token"] = caller.token
             try:
@@ -104,6 +115,19 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             await response(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    def _over_rate_limit(self, token_id: str, runtime: Runtime) -> Response | None:
+        """429 once the token has made its requests for this minute (after authentication,
+        so only valid tokens are counted; keyed by the token record's public id)."""
+        if self.rate_limiter is None:
+            return None
+        wait = self.rate_limiter.retry_after(token_id, runtime.clock())
+        if wait is None:
+            return None
+        message = (
+            f"more than {self.rate_limiter.per_minute} requests a minute with this token; retry in {wait} s"
+        )
+        return _error_response(429, message, "RATE_LIMITED", {"Retry-After": str(wait)})
 
     def _wants_ide(self, request: Request) -> bool:
         # The GraphiQL page itself is public in development; its queries carry the token.
@@ -174,7 +198,8 @@ class RapportGraphQL(GraphQL[Context | None, None]):
         except orjson.JSONDecodeError as error:
             raise HTTPException(400, "Unable to parse request body as JSON") from error
         if not isinstance(body, dict):
-            # null, "str", 123, true, [...]: no operation to run (batching is off).
+            # null, "str", 123, true, [...]: no operation to run. A batch (an array of
+            # operations) is refused whole: it would multiply every per-request limit.
             raise HTTPException(400, "the request body must be a JSON object with a query")
         return body
 

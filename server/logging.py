@@ -21,6 +21,17 @@ def _request_id(_: object, __: str, event: EventDict) -> EventDict:
     return event
 
 
+class PathOnlyAccessLog(logging.Filter):
+    """uvicorn's access line carries the path with its query string, and a GET query's
+    string holds the query and its variables (personal data): keep the path only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, target, version, status = record.args
+            record.args = (client, method, str(target).partition("?")[0], version, status)
+        return True
+
+
 def configure_logging(level: str, *, json: bool) -> None:
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -60,3 +71,6 @@ def configure_logging(level: str, *, json: bool) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, PathOnlyAccessLog) for f in access.filters):
+        access.addFilter(PathOnlyAccessLog())

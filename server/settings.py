@@ -39,6 +39,27 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
     max_query_depth: int = Field(default=10, ge=1, description="Queries nested deeper than this are refused.")
+
+    # Query limits and HTTP hardening: each refused before anything executes.
+    max_query_aliases: int = Field(default=15, ge=0, description="Aliased fields allowed in one document.")
+    max_query_tokens: int = Field(
+        default=2000, ge=100, description="Lexical tokens (comments included) allowed in one document."
+    )
+    max_query_cost: int = Field(
+        default=5000,
+        ge=1,
+        description="Budget of a query: each field costs 1, a connection multiplies its selection by `first`.",
+    )
+    max_request_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Larger request bodies are refused with 413 before parsing."
+    )
+    cors_allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the graph (development also allows localhost).",
+    )
+    rate_limit_per_minute: int = Field(
+        default=600, ge=1, description="Requests per token per minute, counted by each instance."
+    )
     embedded_start_timeout_s: float = Field(
         default=30.0, gt=0, description="How long to wait for the embedded database to answer."
     )

@@ -9,6 +9,7 @@ from demo_data import dossier_documents, store_dossiers
 from domain.customers import CustomerKind
 from domain.key_accounts import VisitCadence
 from repositories.customers import CustomerRepository, new_customer_document
+from server.settings import Settings
 
 BOOK = """query($first: Int!) {
   keyAccounts(first: $first) {
@@ -28,6 +29,13 @@ BOOK = """query($first: Int!) {
     } }
   }
 }"""
+
+
+@pytest.fixture
+def settings() -> Settings:
+    # A book of 50 full dossiers costs 11,701, over the default query budget: this test
+    # measures round trips, not the limit.
+    return Settings(_env_file=None, env="development", max_query_cost=20_000)
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from domain.key_accounts import VisitCadence
 from tests.api.dossier import KEY_ACCOUNTS
 from tests.conftest import T0
 
-DOSSIERS = """{ keyAccounts(first: 100) { totalCount edges { node { grade visitOverdue
+# All 40 demo dossiers in one page of 50 (a page of 100 costs 5,001: over the query budget).
+DOSSIERS = """{ keyAccounts(first: 50) { totalCount edges { node { grade visitOverdue
   contacts(first: 10) { edges { node { relationships { relationship } } } }
   visits(first: 1) { totalCount }
   contracts { daysToExpiry } } } } }"""
