@@ -175,3 +175,8 @@ def mask(record: T, personal: PersonalFields) -> T:
         masked = _without(masked, path)
     names = {name: short_name(getattr(masked, name)) for name in personal.names}
     return dataclasses.replace(masked, **names) if names else masked  # type: ignore[no-any-return]
+
+
+def may_export_and_erase(viewer: User) -> bool:
+    """A data subject's export and erasure are ADMIN acts (domain.md §9)."""
+    return viewer.role is Role.ADMIN

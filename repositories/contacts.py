@@ -34,6 +34,7 @@ from repositories.documents import (
 )
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, count_children, find_child_pages
+from repositories.personal_data import Holding, Owner
 
 CONTACTS = "contacts"
 RELATIONSHIPS = "contact_relationships"
@@ -55,6 +56,10 @@ PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
 #: A relationship's note describes people.
 LINK_MASKED = PersonalFields(hidden=("note",))
 LINK_PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {"note": None}
+PERSONAL_DATA = Holding(CONTACTS, Owner.KEY_ACCOUNT, ("keyAccountId",), PERSONAL_DOCUMENT_FIELDS)
+LINK_PERSONAL_DATA = Holding(
+    RELATIONSHIPS, Owner.CONTACT, ("fromContactId", "toContactId"), LINK_PERSONAL_DOCUMENT_FIELDS
+)
 
 
 def contact_document(fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,8 +22,11 @@ from repositories.documents import (
     money_document,
     object_ids,
 )
+from repositories.personal_data import Holding, Owner
 
 COLLECTION = "service_contracts"
+#: Contracts are business records: exported with the customer's data, kept on erasure.
+PERSONAL_DATA = Holding(COLLECTION, Owner.KEY_ACCOUNT, ("keyAccountId",))
 
 
 def contract_document(contract: ServiceContract) -> dict[str, Any]:

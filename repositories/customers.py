@@ -33,6 +33,7 @@ from repositories.documents import (
 )
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, find_page
+from repositories.personal_data import Holding, Owner
 from repositories.search import combine, search_clauses, search_fields
 
 COLLECTION = "customers"
@@ -62,6 +63,9 @@ PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
     "idempotencyFingerprint": None,
     "lifecycleHistory.$[].reason": "erased",
 }
+
+
+PERSONAL_DATA = Holding(COLLECTION, Owner.CUSTOMER, ("_id",), PERSONAL_DOCUMENT_FIELDS)
 
 
 def customer_scope(scope: Scope) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ from repositories.documents import (
 )
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, find_page
+from repositories.personal_data import Holding, Owner
 
 COLLECTION = "key_accounts"
 BOOK_FIELDS = {"_id": 1, "customerId": 1}
@@ -37,6 +38,9 @@ PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
     "companyProfile.legalRepresentative": None,
     "companyProfile.personInCharge": None,
 }
+
+
+PERSONAL_DATA = Holding(COLLECTION, Owner.CUSTOMER, ("customerId",), PERSONAL_DOCUMENT_FIELDS)
 
 
 def key_account_scope(scope: Scope) -> dict[str, Any] | None:

@@ -12,9 +12,14 @@ from domain.records import Channel, ComplaintRecord, FeedbackCategory, FeedbackK
 from repositories.access import about_customers
 from repositories.documents import by_ids, insert_missing, money, object_ids
 from repositories.pagination import Page, SortKey, count_children, find_child_pages
+from repositories.personal_data import Holding, Owner
 
 COMPLAINTS = "complaints"
 PURCHASES = "purchases"
+#: A complaint's summary is free text about the customer; purchases hold no personal
+#: field and stay whole, so sales figures do not change when a customer is erased.
+COMPLAINT_PERSONAL_DATA = Holding(COMPLAINTS, Owner.CUSTOMER, ("customerId",), {"summary": "erased"})
+PURCHASE_PERSONAL_DATA = Holding(PURCHASES, Owner.CUSTOMER, ("customerId",))
 
 
 def _enum(kind: Any, value: str | None) -> Any:

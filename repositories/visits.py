@@ -17,8 +17,12 @@ from domain.key_accounts import FollowUp, VisitFindings, VisitLog
 from repositories.access import kept_in_key_accounts, within
 from repositories.documents import by_ids, find_all, insert_missing, object_ids, without_none
 from repositories.pagination import Page, SortKey, count_children, find_child_pages
+from repositories.personal_data import Holding, Owner
 
 COLLECTION = "visit_logs"
+#: A visit report is the account's business record: exported with the customer's data,
+#: kept on erasure (the people it names are contacts, referenced by id).
+PERSONAL_DATA = Holding(COLLECTION, Owner.KEY_ACCOUNT, ("keyAccountId",))
 LATEST_FIRST = SortKey("visitedAt", descending=True)
 
 

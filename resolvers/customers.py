@@ -13,7 +13,7 @@ from domain.customers import (
     check_reason,
     request_fingerprint,
 )
-from domain.errors import VersionConflict
+from domain.errors import InvalidTransition, VersionConflict
 from domain.lifecycle import Actor, LifecycleAction, LifecycleEvent, transition
 from domain.search import search_words
 from repositories.customers import CustomerFilter, CustomerOrderField
@@ -45,6 +45,8 @@ async def update_customer(
     async def work() -> Customer:
         clean = check_profile(changes, ctx.clock().date(), creating=False, phone_region=ctx.phone_region)
         customer = await ctx.customers.get(customer_id, (await ctx.access()).customers, "id")
+        if customer.erased_at is not None:
+            raise InvalidTransition("an erased customer's profile cannot be written again", "id")
         _check_version(customer, expected_version)
         if not clean:
             return customer

@@ -23,6 +23,7 @@ from schema.error_policy import classify
 from schema.key_accounts import KeyAccountMutations, KeyAccountQueries
 from schema.limits import QueryCostLimiter, QueryLimits, RepeatedDirectiveRule
 from schema.node import NodeQueries
+from schema.personal_data import PersonalDataMutations, PersonalDataQueries
 from schema.scalars import SCALARS
 from schema.tokens import TokenMutations, TokenQueries
 from schema.users import UserQueries
@@ -48,7 +49,15 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
     """One schema per process (and limits): its parser and validation caches live on it."""
     query = merge_types(
         "Query",
-        (NodeQueries, UserQueries, CustomerQueries, KeyAccountQueries, AuditQueries, TokenQueries),
+        (
+            NodeQueries,
+            UserQueries,
+            CustomerQueries,
+            KeyAccountQueries,
+            AuditQueries,
+            TokenQueries,
+            PersonalDataQueries,
+        ),
     )
     mutation = merge_types(
         "Mutation",
@@ -59,6 +68,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             VisitMutations,
             ContractMutations,
             TokenMutations,
+            PersonalDataMutations,
         ),
     )
     # The rules are classes made once for the schema's life: the validation cache keys on

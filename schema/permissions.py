@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 from strawberry.permission import BasePermission
 
+from domain.access import may_export_and_erase
 from domain.audit import may_read_audit_log
 from domain.tokens import may_manage_tokens
 from domain.users import Role, may_list_users
@@ -58,3 +59,11 @@ class CanManageTokens(BasePermission):
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return may_manage_tokens(info.context.viewer)
+
+
+class CanExportAndErase(BasePermission):
+    message = "only an ADMIN may export or erase a customer's data"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return may_export_and_erase(info.context.viewer)

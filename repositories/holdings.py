@@ -1,0 +1,36 @@
+"""Every collection, by what it holds about customers: each repository's PERSONAL_DATA
+declaration, and the collections that hold nothing about a customer. A test checks that
+every collection in the database is in one list or the other, so a new collection must
+declare itself before export and erasure can miss it."""
+
+from __future__ import annotations
+
+from repositories import (
+    audit,
+    contacts,
+    contracts,
+    customers,
+    key_accounts,
+    records,
+    service_keys,
+    tokens,
+    users,
+    visits,
+)
+from repositories.personal_data import Holding
+
+CUSTOMER_DATA: tuple[Holding, ...] = (
+    customers.PERSONAL_DATA,
+    key_accounts.PERSONAL_DATA,
+    contacts.PERSONAL_DATA,
+    contacts.LINK_PERSONAL_DATA,
+    visits.PERSONAL_DATA,
+    contracts.PERSONAL_DATA,
+    records.COMPLAINT_PERSONAL_DATA,
+    records.PURCHASE_PERSONAL_DATA,
+)
+
+#: Staff, their tokens, the audit log (ids and codes only), service keys, migrations.
+NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
+    {users.USERS, tokens.TOKENS, audit.AUDIT_LOG, service_keys.COLLECTION, "_migrations"}
+)
