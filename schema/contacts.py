@@ -34,6 +34,9 @@ Relationship = domain.Relationship
 strawberry.enum(Relationship, name="Relationship")
 
 
+PEOPLE = "Personal data of the contact: null for ANALYST (only key-account readers see contacts)."
+
+
 @strawberry.enum
 class RelationshipDirection(Enum):
     OUTGOING = "OUTGOING"  # this contact → the other (e.g. this one REPORTS_TO the other)
@@ -49,7 +52,7 @@ async def _contact(info: strawberry.Info, contact_id: str) -> Contact | None:
 @strawberry.type(description="Who knows whom: `from` stands in `relationship` to `to` (e.g. REPORTS_TO).")
 class ContactRelationship(Node):
     relationship: Relationship
-    note: str | None
+    note: str | None = strawberry.field(description="Describes people: null for ANALYST.")
     created_at: datetime
     _domain: strawberry.Private[domain.ContactRelationship]
 
@@ -95,21 +98,21 @@ class RelatedContact:
 @node_type
 @strawberry.type
 class Contact(Node):
-    name: str
+    name: str = strawberry.field(description="The full name; ANALYST reads the first name and initial.")
     title: str | None
     decision_role: DecisionRole
-    email: str | None
-    phone: str | None
-    birthday: date | None
-    hobbies: list[str]
-    family: str | None
-    habits: str | None
-    social_circle: str | None
-    office_address: str | None
-    home_address: str | None
-    responsibilities: str | None
-    performance: str | None
-    goals: str | None
+    email: str | None = strawberry.field(description=PEOPLE)
+    phone: str | None = strawberry.field(description=PEOPLE)
+    birthday: date | None = strawberry.field(description=PEOPLE)
+    hobbies: list[str] = strawberry.field(description="Personal data: empty for ANALYST.")
+    family: str | None = strawberry.field(description=PEOPLE)
+    habits: str | None = strawberry.field(description=PEOPLE)
+    social_circle: str | None = strawberry.field(description=PEOPLE)
+    office_address: str | None = strawberry.field(description=PEOPLE)
+    home_address: str | None = strawberry.field(description=PEOPLE)
+    responsibilities: str | None = strawberry.field(description=PEOPLE)
+    performance: str | None = strawberry.field(description=PEOPLE)
+    goals: str | None = strawberry.field(description=PEOPLE)
     version: int
     created_at: datetime
     updated_at: datetime

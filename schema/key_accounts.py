@@ -43,12 +43,12 @@ async def _child_page(
 
 @strawberry.type
 class CompanyProfile:
-    legal_representative: str | None
+    legal_representative: str | None = strawberry.field(description="A person's name: null for ANALYST.")
     size: str | None
     main_products: list[str]
     annual_revenue: Money | None
     profit_or_loss: Money | None
-    person_in_charge: str | None
+    person_in_charge: str | None = strawberry.field(description="A person's name: null for ANALYST.")
 
     @classmethod
     def from_domain(cls, p: DomainCompanyProfile) -> CompanyProfile:
