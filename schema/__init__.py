@@ -15,7 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.audit import AuditQueries
-from schema.audit_trail import AuditTrail
+from schema.audit_trail import audit_mutations
 from schema.contacts import ContactMutations
 from schema.contracts import ContractMutations
 from schema.customers import CustomerMutations, CustomerQueries
@@ -71,6 +71,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             PersonalDataMutations,
         ),
     )
+    audit_mutations(mutation)  # one audit entry per root mutation field
     # The rules are classes made once for the schema's life: the validation cache keys on
     # the rules, so a rule class made per request (QueryDepthLimiter's) would never hit.
     rules = [
@@ -91,7 +92,6 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             ValidationCache,
             # After validation, with the variables: the cost of what would execute.
             lambda: QueryCostLimiter(limits.max_cost),
-            AuditTrail,  # one audit entry per root mutation field
         ],
     )
     schema.field_suggestions = limits.field_suggestions

@@ -1,5 +1,7 @@
 """Every root mutation field leaves one audit entry, whatever its resolver does: this
-extension wraps them all, so a new mutation is audited without a line of its own.
+field extension is put on every field of the Mutation type when the schema is built
+(`audit_mutations`), so a new mutation is audited without a line of its own, and
+queries pay nothing for it (a schema-wide resolve hook would wrap every field).
 
 Field permissions run inside the field's resolution, so a refused mutation reaches here
 as a raised FORBIDDEN error; payload errors (VALIDATION, NOT_FOUND, ...) as the payload's
@@ -11,14 +13,14 @@ values (schema/audit.py reads the log; domain/audit.py says what an entry is).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from enum import Enum
-from inspect import isawaitable
 from typing import Any
 
 import structlog
-from graphql import GraphQLResolveInfo
-from strawberry.extensions import SchemaExtension
+from strawberry import Info
+from strawberry.extensions import FieldExtension
+from strawberry.extensions.field_extension import AsyncExtensionResolver
 
 from domain.audit import AuditEntry
 from domain.errors import Forbidden
@@ -50,10 +52,14 @@ def error_code(error: BaseException) -> str:
 
 
 def input_ids(value: Any, depth: int = INPUT_DEPTH) -> Iterator[str]:
-    """The global ids of records anywhere in a mutation's arguments."""
+    """The global ids of records anywhere in a mutation's arguments (input objects are
+    dataclasses once Strawberry has converted them)."""
     if isinstance(value, str):
         if len(value) <= GLOBAL_ID_MAX and (found := node_global_id(value)):
             yield found
+    elif depth and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            yield from input_ids(getattr(value, field.name, None), depth - 1)
     elif depth and isinstance(value, dict):
         for item in value.values():
             yield from input_ids(item, depth - 1)
@@ -85,27 +91,16 @@ def _payload_values(payload: Any) -> Iterator[Any]:
             yield getattr(payload, field.name, None)
 
 
-class AuditTrail(SchemaExtension):
-    def resolve(
-        self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
-    ) -> Any:
-        if info.parent_type is not info.schema.mutation_type:
-            return _next(root, info, *args, **kwargs)  # every other field: untouched
-        return self._audited(_next, root, info, args, kwargs)
+class AuditedMutation(FieldExtension):
+    """Outermost on its field (added last), so a permission's refusal reaches it raised.
+    Async only: a synchronous mutation would be refused when the schema is built."""
 
-    async def _audited(
-        self,
-        _next: Callable[..., Any],
-        root: Any,
-        info: GraphQLResolveInfo,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
+    async def resolve_async(
+        self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
     ) -> Any:
         ids = list(input_ids(kwargs))
         try:
-            result = _next(root, info, *args, **kwargs)
-            if isawaitable(result):
-                result = await result
+            result = await next_(source, info, **kwargs)
         except Exception as error:
             await _record(info, ids, [error_code(error)], raised=error)
             raise
@@ -113,9 +108,15 @@ class AuditTrail(SchemaExtension):
         return result
 
 
-async def _record(
-    info: GraphQLResolveInfo, ids: list[str], codes: list[str], raised: Exception | None = None
-) -> None:
+def audit_mutations(mutation: type) -> None:
+    """Put the audit extension on every field of the Mutation type (once, however many
+    schemas are built from it)."""
+    for field in mutation.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        if not any(isinstance(e, AuditedMutation) for e in field.extensions):
+            field.extensions.append(AuditedMutation())
+
+
+async def _record(info: Info, ids: list[str], codes: list[str], raised: Exception | None = None) -> None:
     """Write the entry. The entry is written after the mutation, since only then are its
     result and the ids it created known (a write before would need a second write to
     finish it). If it cannot be written, the mutation's answer is not given as if all
