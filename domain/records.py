@@ -1,4 +1,5 @@
-"""Records a dossier shows: complaints and purchases (their own capabilities grow them)."""
+"""Records about a customer: the channels, kinds and categories feedback is classified by
+(domain.md §5), and purchases."""
 
 from __future__ import annotations
 
@@ -45,19 +46,6 @@ class FeedbackCategory(Enum):
     PROMOTION = "PROMOTION"
     BILLING = "BILLING"
     OTHER = "OTHER"
-
-
-@dataclass(frozen=True)
-class ComplaintRecord:
-    id: str
-    customer_id: str
-    received_at: datetime
-    kind: FeedbackKind | None
-    category: FeedbackCategory | None
-    severity: Severity | None
-    channel: Channel | None
-    summary: str | None
-    status: str | None
 
 
 @dataclass(frozen=True)

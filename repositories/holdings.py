@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from repositories import (
     audit,
+    complaints,
     contacts,
     contracts,
     customers,
@@ -26,11 +27,20 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     contacts.LINK_PERSONAL_DATA,
     visits.PERSONAL_DATA,
     contracts.PERSONAL_DATA,
-    records.COMPLAINT_PERSONAL_DATA,
+    complaints.PERSONAL_DATA,
     records.PURCHASE_PERSONAL_DATA,
 )
 
 #: Staff, their tokens, the audit log (ids and codes only), service keys, migrations.
 NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
-    {users.USERS, tokens.TOKENS, audit.AUDIT_LOG, service_keys.COLLECTION, "_migrations"}
+    {
+        users.USERS,
+        tokens.TOKENS,
+        audit.AUDIT_LOG,
+        service_keys.COLLECTION,
+        "_migrations",
+        complaints.POLICIES,
+        complaints.DEPARTMENTS,
+        complaints.ROUTING,
+    }
 )

@@ -8,9 +8,10 @@ from __future__ import annotations
 import dataclasses
 
 from domain.access import Access, mask
+from domain.complaints import Complaint
 from domain.customers import Customer, CustomerKind
 from domain.key_accounts import Contact, ContactLink, ContactRelationship, KeyAccount
-from repositories import contacts, customers, key_accounts
+from repositories import complaints, contacts, customers, key_accounts
 
 _ORGANISATION_MASKED = dataclasses.replace(customers.MASKED, names=())
 
@@ -21,6 +22,12 @@ def shown_customer(access: Access, customer: Customer) -> Customer:
     # An organisation's name is not personal data; its contact details may be a person's.
     personal = customers.MASKED if customer.kind is CustomerKind.PERSON else _ORGANISATION_MASKED
     return mask(customer, personal)
+
+
+def shown_complaint(access: Access, complaint: Complaint) -> Complaint:
+    """An item's texts are about the customer: whoever reads the customer masked reads
+    them masked too (analysts read the classification, status and clocks)."""
+    return complaint if access.shows_customer(complaint.customer_id) else mask(complaint, complaints.MASKED)
 
 
 def shown_key_account(access: Access, account: KeyAccount) -> KeyAccount:

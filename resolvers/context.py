@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -13,11 +14,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.access import Access, access_for, needs_book
 from domain.clock import Clock
+from domain.complaints import DEFAULT_COMPENSATION_LIMIT, Complaint
 from domain.customers import DEFAULT_PHONE_REGION, Customer
 from domain.key_accounts import Contact, ContactLink, KeyAccount, ServiceContract, VisitCadence
 from domain.tokens import ApiToken
 from domain.users import User
 from repositories.audit import AuditRepository
+from repositories.complaints import ComplaintRepository
 from repositories.contacts import ContactRepository
 from repositories.contracts import ContractRepository
 from repositories.customers import CustomerRepository
@@ -27,7 +30,7 @@ from repositories.records import RecordRepository
 from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
-from resolvers.access import shown_contact, shown_customer, shown_key_account, shown_link
+from resolvers.access import shown_complaint, shown_contact, shown_customer, shown_key_account, shown_link
 from resolvers.loaders import BatchLoader, ChildPagesLoader
 
 
@@ -41,6 +44,7 @@ class Context:
     phone_region: str = DEFAULT_PHONE_REGION
     token: ApiToken | None = None  # the token the request came with (its name and id for the audit log)
     cursor_key: bytes = field(default=b"", repr=False)
+    compensation_limit: Decimal = DEFAULT_COMPENSATION_LIMIT  # what a handler grants unapproved
     _access: asyncio.Future[Access] | None = field(default=None, init=False, repr=False)
 
     # --- the access policy (domain.access), decided once per request ---
@@ -81,6 +85,33 @@ class Context:
         readable = {c.id for c in await self.contact_by_id.load_many(others) if c is not None}
         return [[shown_link(access, x) for x in each if x.contact_id in readable] for each in links]
 
+    async def visible_complaints(self, ids: Sequence[str]) -> list[Complaint | None]:
+        access = await self.access()
+        found = await self.complaints.by_ids(ids, access.dossiers)
+        return [shown_complaint(access, c) if c else None for c in found]
+
+    async def _complaint_parents(self, ids: Sequence[str]) -> tuple[Access, list[str]]:
+        """The customers whose complaints the viewer may read: a readable customer's items
+        may still be out of scope (a partner's shared customer, a manager's other ones)."""
+        access = await self.access()
+        return access, [i for i in ids if access.dossiers.admits(customer_id=i)]
+
+    async def _visible_complaint_pages(self, ids: Sequence[str], first: int | None, after: str | None) -> Any:
+        access, readable = await self._complaint_parents(ids)
+        pages = await self.complaints.pages_by_customer(readable, first, after) if readable else {}
+        empty: Page[Complaint] = Page(
+            items=[], has_next_page=False, has_previous_page=after is not None, count_total=_zero
+        )
+        return {
+            k: _shown_page(pages[k], lambda c: shown_complaint(access, c)) if k in pages else empty
+            for k in ids
+        }
+
+    async def _visible_complaint_counts(self, ids: Sequence[str]) -> dict[str, int]:
+        _, readable = await self._complaint_parents(ids)
+        counts = await self.complaints.counts_by_customer(readable) if readable else {}
+        return {k: counts.get(k, 0) for k in ids}
+
     async def _visible_contact_pages(self, ids: Sequence[str], first: int | None, after: str | None) -> Any:
         access = await self.access()
         pages = await self.contacts.pages_by_key_account(ids, first, after)
@@ -118,6 +149,10 @@ class Context:
     @cached_property
     def records(self) -> RecordRepository:
         return RecordRepository(self.db)
+
+    @cached_property
+    def complaints(self) -> ComplaintRepository:
+        return ComplaintRepository(self.db)
 
     @cached_property
     def cursors(self) -> CursorSeal:
@@ -166,7 +201,11 @@ class Context:
 
     @cached_property
     def complaints_by_customer_id(self) -> ChildPagesLoader:
-        return ChildPagesLoader(self.records.complaint_pages, self.records.complaint_counts)
+        return ChildPagesLoader(self._visible_complaint_pages, self._visible_complaint_counts)
+
+    @cached_property
+    def complaint_by_id(self) -> BatchLoader[str, Complaint | None]:
+        return BatchLoader(self.visible_complaints)
 
     @cached_property
     def purchases_by_customer_id(self) -> ChildPagesLoader:
@@ -175,3 +214,7 @@ class Context:
 
 def _shown_page(page: Page[Any], show: Any) -> Page[Any]:
     return replace(page, items=[(cursor, show(item)) for cursor, item in page.items])
+
+
+async def _zero() -> int:
+    return 0

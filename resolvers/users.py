@@ -34,7 +34,10 @@ async def users_by_ids(ctx: Context, ids: list[str]) -> list[User | None]:
 
 
 async def check_users(
-    ctx: Context, named: Sequence[tuple[str, str]], roles: Collection[Role] | None = None
+    ctx: Context,
+    named: Sequence[tuple[str, str]],
+    roles: Collection[Role] | None = None,
+    wrong_role: str = "this user does not have a manager role",
 ) -> None:
     """Every (user id, input field) names a user, with one of `roles` if given."""
     users = await ctx.user_by_id.load_many([user_id for user_id, _ in named])
@@ -43,5 +46,5 @@ async def check_users(
         if user is None:
             problems.add(field, "no user with this id", ErrorCode.NOT_FOUND)
         elif roles and user.role not in roles:
-            problems.add(field, "this user does not have a manager role")
+            problems.add(field, wrong_role)
     problems.raise_if_any()

@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 
 from schema.audit import AuditQueries
 from schema.audit_trail import audit_mutations
+from schema.complaints import ComplaintMutations, ComplaintQueries
 from schema.contacts import ContactMutations
 from schema.contracts import ContractMutations
 from schema.customers import CustomerMutations, CustomerQueries
@@ -57,6 +58,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             AuditQueries,
             TokenQueries,
             PersonalDataQueries,
+            ComplaintQueries,
         ),
     )
     mutation = merge_types(
@@ -69,6 +71,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             ContractMutations,
             TokenMutations,
             PersonalDataMutations,
+            ComplaintMutations,
         ),
     )
     audit_mutations(mutation)  # one audit entry per root mutation field

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -18,12 +18,16 @@ from domain.lifecycle import allowed_actions, stage_timings
 from repositories.customers import CustomerFilter as RepositoryCustomerFilter
 from repositories.customers import CustomerOrderField as RepositoryOrderField
 from resolvers import customers as use_cases
+from resolvers.loaders import PageRequest
 from resolvers.outcome import Outcome
 from schema.errors import UserError, payload, respond, sent_fields
 from schema.node import InputIds, Node, argument_id, global_id, node_type
 from schema.pagination import Connection, opened
 from schema.permissions import CanWriteCustomers
 from schema.scalars import Duration
+
+if TYPE_CHECKING:
+    from schema.complaints import Complaint
 
 # strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
 CustomerKind = domain.CustomerKind
@@ -114,6 +118,18 @@ class Customer(Node):
     )
     def shared_with(self, info: strawberry.Info) -> list[str] | None:
         return self._domain.shared_with if sees_sharing(info.context.viewer) else None
+
+    @strawberry.field(
+        description="The customer's complaints and feedback, newest first (one query for every customer on the page)."
+    )
+    async def complaints(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Complaint, strawberry.lazy("schema.complaints")]]:
+        from schema.complaints import Complaint
+
+        loader = info.context.complaints_by_customer_id
+        page = await loader.load(PageRequest(self._domain.id, first, opened(info, after)))
+        return Connection.of(page, Complaint.from_domain, info.context.cursors)
 
     @strawberry.field(description="Time in each stage, derived from the history.")
     def stage_timings(self, info: strawberry.Info) -> list[StageTiming]:

@@ -15,6 +15,7 @@ from domain.key_accounts import CompanyProfile as DomainCompanyProfile
 from resolvers import key_accounts as use_cases
 from resolvers.loaders import PageRequest
 from resolvers.outcome import Outcome
+from schema.complaints import Complaint
 from schema.contacts import Contact
 from schema.contracts import ServiceContract
 from schema.customers import Customer
@@ -23,7 +24,7 @@ from schema.money import Money, MoneyInput
 from schema.node import InputIds, Node, argument_id, global_id, node_type
 from schema.pagination import Connection, opened
 from schema.permissions import CanKeepDossiers, CanReadDossiers
-from schema.records import Complaint, Purchase
+from schema.records import Purchase
 from schema.users import User, related_users
 from schema.visits import VisitLog
 

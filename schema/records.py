@@ -1,4 +1,4 @@
-"""Complaint and purchase records as a dossier shows them."""
+"""Purchase records as a dossier shows them, and the classification enums of feedback."""
 
 from __future__ import annotations
 
@@ -20,37 +20,6 @@ FeedbackKind = domain.FeedbackKind
 strawberry.enum(FeedbackKind, name="FeedbackKind")
 FeedbackCategory = domain.FeedbackCategory
 strawberry.enum(FeedbackCategory, name="FeedbackCategory")
-
-
-@node_type
-@strawberry.type(description="A complaint record (the complaints capability fills these).")
-class Complaint(Node):
-    received_at: datetime
-    kind: FeedbackKind | None
-    category: FeedbackCategory | None
-    severity: Severity | None
-    channel: Channel | None
-    summary: str | None
-    status: str | None
-
-    @classmethod
-    def from_domain(cls, c: domain.ComplaintRecord) -> Complaint:
-        return cls(
-            id=global_id("Complaint", c.id),
-            received_at=c.received_at,
-            kind=c.kind,
-            category=c.category,
-            severity=c.severity,
-            channel=c.channel,
-            summary=c.summary,
-            status=c.status,
-        )
-
-    @classmethod
-    async def resolve_nodes(cls, info: strawberry.Info, ids: list[str]) -> list[Complaint | None]:
-        return [
-            cls.from_domain(c) if c else None for c in await use_cases.complaints_by_ids(info.context, ids)
-        ]
 
 
 @node_type

@@ -151,6 +151,7 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             visit_cadence=runtime.settings.visit_cadence,
             phone_region=runtime.settings.phone_default_region,
             cursor_key=await runtime.cursor_key(),
+            compensation_limit=runtime.settings.compensation_approval_limit,
             token=getattr(request.state, "token", None),
         )
 

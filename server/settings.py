@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -81,6 +82,13 @@ class Settings(BaseSettings):
         min_length=32,
         description="Key that signs pagination cursors (at least 32 characters); unset: a "
         "random key kept in the database and shared by every instance.",
+    )
+
+    compensation_approval_limit: Decimal = Field(
+        default=Decimal(100),
+        ge=0,
+        le=Decimal(10) ** 9,
+        description="A complaint handler grants compensation up to this amount; above it an ADMIN approves.",
     )
 
     demo_token_ttl_hours: int = Field(

@@ -13,6 +13,7 @@ import pytest
 from bson import Decimal128, ObjectId
 
 from schema.node import global_id
+from tests.api.complaints import file_complaint
 from tests.api.dossier import create_key_account, payload
 from tests.api.queries import CREATE_CUSTOMER
 from tests.api.test_dossier_records import ADD_CONTACT, ADD_CONTRACT, LINK, LOG_VISIT
@@ -160,9 +161,7 @@ async def world(admin, agent, manager, other_manager, db) -> World:
             "amount": {"amount": Decimal128("120.50"), "currency": "CNY"},
         }
     )
-    complaint = await db["complaints"].insert_one(
-        {"customerId": customer_a, "receivedAt": T0, "summary": "late delivery"}
-    )
+    complaint = await file_complaint(manager, organisation_a, keyAccountId=account_a)
     return World(
         shared_person=shared_person,
         private_person=private_person,
@@ -178,7 +177,7 @@ async def world(admin, agent, manager, other_manager, db) -> World:
         follow_up_a=visit["visit"]["followUps"][0]["id"],
         contract_a=contract["contract"]["id"],
         purchase_a=global_id("Purchase", str(purchase.inserted_id)),
-        complaint_a=global_id("Complaint", str(complaint.inserted_id)),
+        complaint_a=complaint["id"],
     )
 
 

@@ -14,6 +14,7 @@ import pytest
 from bson import Decimal128
 
 from schema.node import global_id
+from tests.api.complaints import file_complaint
 from tests.api.dossier import create_key_account, organisation, payload
 from tests.api.test_dossier_records import ADD_CONTACT, LINK, LOG_VISIT
 from tests.conftest import T0, UNKNOWN
@@ -279,9 +280,7 @@ async def test_every_record_is_a_node_for_those_who_may_see_it(
             "amount": {"amount": Decimal128("120.50"), "currency": "CNY"},
         }
     )
-    complaint = await db["complaints"].insert_one(
-        {"customerId": customer_oid, "receivedAt": T0, "summary": "late delivery"}
-    )
+    complaint = await file_complaint(manager, global_id("Customer", str(customer_oid)))
     expected = {
         world.manager: {"__typename": "User", "name": "Wang Fang", "role": "ACCOUNT_MANAGER"},
         world.follow_up: {
@@ -301,7 +300,7 @@ async def test_every_record_is_a_node_for_those_who_may_see_it(
             "units": 4,
             "amount": {"amount": "120.50", "currency": "CNY"},
         },
-        global_id("Complaint", str(complaint.inserted_id)): {
+        complaint["id"]: {
             "__typename": "Complaint",
             "summary": "late delivery",
         },

@@ -8,6 +8,7 @@ from bson import ObjectId
 
 from repositories.holdings import CUSTOMER_DATA, NOTHING_ABOUT_CUSTOMERS
 from schema.node import global_id
+from tests.api.complaints import file_complaint
 from tests.api.dossier import payload
 from tests.api.test_access_matrix import _local, world  # noqa: F401 (the fixture)
 
@@ -81,13 +82,7 @@ async def test_erasure_removes_every_personal_string_and_keeps_the_aggregates(wo
         "supplier friend",
         "late delivery",
     ]
-    await db["complaints"].insert_one(
-        {
-            "customerId": _local(world.shared_person),
-            "receivedAt": _local(world.shared_person).generation_time,
-            "summary": "Lin Xiaoyu says the parcel was lost",
-        }
-    )
+    await file_complaint(admin, world.shared_person, description="Lin Xiaoyu says the parcel was lost")
     before = await _aggregates(db)
     everything = await _everything(db)
     assert all(s in everything for s in person_strings + organisation_strings)

@@ -1,0 +1,309 @@
+"""Complaints over HTTP: filing from a channel, routing, every move allowed and refused,
+the SLA clocks met and breached, policy overrides, the compensation threshold, filters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.api.complaints import FILE_COMPLAINT, file_complaint
+from tests.api.dossier import create_key_account, organisation, payload
+from tests.api.queries import CREATE_CUSTOMER
+from tests.conftest import T0
+
+FIELDS = """complaint { id status version owner { name } department { name } compensation { amount currency status }
+  resolution rootCause satisfaction fixHeld
+  sla { policy firstResponse { dueAt metAt breached remainingSeconds running paused }
+        resolution { startedAt dueAt metAt breached remainingSeconds running paused }
+        followUp { dueAt metAt breached } }
+  history { action from to note } }
+  errors { code message field }"""
+
+
+def _mutation(name: str, input_type: str) -> str:
+    return f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {FIELDS} }} }}"
+
+
+ACKNOWLEDGE = _mutation("acknowledgeComplaint", "AcknowledgeComplaintInput")
+START = _mutation("startComplaintWork", "ComplaintIdInput")
+WAIT = _mutation("waitOnCustomer", "ComplaintReasonInput")
+RESOLVE = _mutation("resolveComplaint", "ResolveComplaintInput")
+APPROVE = _mutation("approveCompensation", "ComplaintIdInput")
+FOLLOW_UP = _mutation("recordComplaintFollowUp", "ComplaintFollowUpInput")
+REOPEN = _mutation("reopenComplaint", "ComplaintReasonInput")
+DISCARD = _mutation("discardFeedback", "ComplaintReasonInput")
+ASSIGN = _mutation("assignComplaint", "AssignComplaintInput")
+COMPLAINTS = """query($filter: ComplaintFilter) { complaints(first: 50, filter: $filter) {
+  totalCount edges { node { id summary status } } } }"""
+
+
+@pytest.fixture
+async def customer(agent) -> str:
+    data = await agent.execute(CREATE_CUSTOMER, {"input": {"name": "Lin Xiaoyu", "email": "lin@example.com"}})
+    return data["createCustomer"]["customer"]["id"]
+
+
+async def test_filing_routes_by_category_and_starts_the_clocks(agent, customer) -> None:
+    item = await file_complaint(
+        agent, customer, category="LOGISTICS", description="the parcel came a week late"
+    )
+    assert item["status"] == "OPEN"
+    assert item["department"] == {"name": "Logistics"}  # the routing rule for LOGISTICS
+    assert item["history"] == [
+        {
+            "action": "FILE",
+            "from": None,
+            "to": "OPEN",
+            "actor": {"name": "cx_agent-tester", "role": "CX_AGENT"},
+            "note": None,
+        }
+    ]
+    sla = item["sla"]
+    assert sla["policy"] == "default"
+    assert sla["firstResponse"]["dueAt"] == (T0 + timedelta(hours=1)).isoformat()
+    assert sla["resolution"]["dueAt"] == (T0 + timedelta(hours=24)).isoformat()
+    assert sla["firstResponse"]["remainingSeconds"] == 3600
+    assert sla["followUp"] is None  # starts at the resolution
+    other = await file_complaint(agent, customer, category="OTHER")
+    assert other["department"] == {"name": "Customer Service"}  # the default rule
+
+
+async def test_filing_is_validated(agent, customer, clock) -> None:
+    result = (
+        await agent.execute(
+            FILE_COMPLAINT,
+            {
+                "input": {
+                    "customerId": customer,
+                    "channel": "EMAIL",
+                    "kind": "COMPLAINT",
+                    "category": "SERVICE",
+                    "severity": "LOW",
+                    "summary": " ",
+                    "receivedAt": (T0 + timedelta(hours=1)).isoformat(),
+                }
+            },
+        )
+    )["fileComplaint"]
+    assert [(e["code"], e["field"]) for e in result["errors"]] == [
+        ("VALIDATION", "summary"),
+        ("VALIDATION", "receivedAt"),
+    ]
+
+
+async def test_the_whole_loop_meets_every_clock(agent, admin, customer, clock) -> None:
+    item = await file_complaint(agent, customer)
+    clock.advance(timedelta(minutes=20))
+    acknowledged = await payload(agent, ACKNOWLEDGE, {"id": item["id"], "response": "sorry, we are on it"})
+    assert acknowledged["errors"] == []
+    first = acknowledged["complaint"]["sla"]["firstResponse"]
+    assert (first["metAt"], first["breached"], first["running"]) == (
+        (T0 + timedelta(minutes=20)).isoformat(),
+        False,
+        False,
+    )
+    assert (await payload(agent, START, {"id": item["id"]}))["complaint"]["status"] == "IN_PROGRESS"
+    clock.advance(timedelta(hours=2))
+    resolved = await payload(
+        agent,
+        RESOLVE,
+        {
+            "id": item["id"],
+            "resolution": "re-sent with express",
+            "rootCause": "sorting error",
+            "compensation": {"amount": "50", "currency": "CNY"},
+        },
+    )
+    complaint = resolved["complaint"]
+    assert complaint["status"] == "RESOLVED"
+    assert complaint["compensation"] == {"amount": "50", "currency": "CNY", "status": "GRANTED"}
+    assert complaint["sla"]["resolution"]["breached"] is False
+    follow_up_due = T0 + timedelta(minutes=140) + timedelta(days=3)
+    assert complaint["sla"]["followUp"]["dueAt"] == follow_up_due.isoformat()
+    clock.advance(timedelta(days=1))
+    closed = await payload(agent, FOLLOW_UP, {"id": item["id"], "satisfaction": 4, "fixHeld": True})
+    assert closed["complaint"]["status"] == "CLOSED"
+    assert (closed["complaint"]["satisfaction"], closed["complaint"]["fixHeld"]) == (4, True)
+    assert closed["complaint"]["sla"]["followUp"]["breached"] is False
+    assert [h["action"] for h in closed["complaint"]["history"]] == [
+        "FILE",
+        "ACKNOWLEDGE",
+        "START_WORK",
+        "RESOLVE",
+        "RECORD_FOLLOW_UP",
+    ]
+    assert closed["complaint"]["version"] == 5
+
+
+async def test_clocks_breach_when_late_and_a_backdated_item_is_breached_at_once(
+    agent, customer, clock
+) -> None:
+    late = await file_complaint(agent, customer, receivedAt=(T0 - timedelta(hours=3)).isoformat())
+    first = late["sla"]["firstResponse"]
+    assert (first["breached"], first["remainingSeconds"]) == (True, -7200)
+    fresh = await file_complaint(agent, customer, summary="rude courier")
+    clock.advance(timedelta(hours=2))
+    acknowledged = await payload(agent, ACKNOWLEDGE, {"id": fresh["id"], "response": "we apologise"})
+    assert acknowledged["complaint"]["sla"]["firstResponse"]["breached"] is True  # met, but late
+    breached = (await agent.execute(COMPLAINTS, {"filter": {"breached": True}}))["complaints"]
+    assert breached["totalCount"] == 2
+    on_time = (await agent.execute(COMPLAINTS, {"filter": {"breached": False}}))["complaints"]
+    assert on_time["totalCount"] == 0
+
+
+async def test_refused_moves_are_invalid_transitions_and_change_nothing(agent, admin, customer) -> None:
+    item = await file_complaint(agent, customer)
+    for document, input_ in [
+        (RESOLVE, {"id": item["id"], "resolution": "done"}),  # not acknowledged yet
+        (FOLLOW_UP, {"id": item["id"], "satisfaction": 5, "fixHeld": True}),
+        (REOPEN, {"id": item["id"], "reason": "again"}),
+        (APPROVE, {"id": item["id"]}),
+    ]:
+        result = await payload(admin, document, input_)
+        assert [(e["code"], e["field"]) for e in result["errors"]] == [("INVALID_TRANSITION", "id")], document
+    await payload(agent, DISCARD, {"id": item["id"], "reason": "spam"})
+    result = await payload(agent, ACKNOWLEDGE, {"id": item["id"], "response": "hello"})
+    assert result["errors"][0]["code"] == "INVALID_TRANSITION"
+    [node] = (await agent.execute(COMPLAINTS))["complaints"]["edges"]
+    assert node["node"]["status"] == "DISCARDED"
+
+
+async def test_concurrent_moves_cannot_both_apply(agent, customer) -> None:
+    import asyncio
+
+    item = await file_complaint(agent, customer)
+    results = await asyncio.gather(
+        *[payload(agent, ACKNOWLEDGE, {"id": item["id"], "response": f"reply {i}"}) for i in range(5)]
+    )
+    assert sum(1 for r in results if not r["errors"]) == 1
+    assert {e["code"] for r in results for e in r["errors"]} <= {"VERSION_CONFLICT", "INVALID_TRANSITION"}
+
+
+async def test_a_stale_expected_version_is_a_conflict(agent, customer) -> None:
+    item = await file_complaint(agent, customer)
+    result = await payload(agent, START, {"id": item["id"], "expectedVersion": 7})
+    assert [(e["code"], e["field"]) for e in result["errors"]] == [("VERSION_CONFLICT", "expectedVersion")]
+
+
+async def test_compensation_above_the_limit_waits_for_an_admin(agent, admin, customer, clock) -> None:
+    item = await file_complaint(agent, customer)
+    await payload(agent, ACKNOWLEDGE, {"id": item["id"], "response": "on it"})
+    held = await payload(
+        agent,
+        RESOLVE,
+        {"id": item["id"], "resolution": "refund", "compensation": {"amount": "100.01", "currency": "CNY"}},
+    )
+    complaint = held["complaint"]
+    assert complaint["status"] == "PENDING_APPROVAL"
+    assert complaint["compensation"]["status"] == "PENDING_APPROVAL"
+    assert complaint["sla"]["resolution"]["metAt"] is None  # not resolved until approved
+    refused = (await agent.post(APPROVE, {"input": {"id": item["id"]}})).json()
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    clock.advance(timedelta(hours=1))
+    approved = await payload(admin, APPROVE, {"id": item["id"]})
+    assert approved["complaint"]["status"] == "RESOLVED"
+    assert approved["complaint"]["compensation"]["status"] == "GRANTED"
+    assert approved["complaint"]["sla"]["resolution"]["metAt"] == (T0 + timedelta(hours=1)).isoformat()
+    at_limit = await file_complaint(agent, customer)
+    await payload(agent, ACKNOWLEDGE, {"id": at_limit["id"], "response": "on it"})
+    granted = await payload(
+        agent,
+        RESOLVE,
+        {"id": at_limit["id"], "resolution": "refund", "compensation": {"amount": "100", "currency": "CNY"}},
+    )
+    assert granted["complaint"]["status"] == "RESOLVED"
+
+
+async def test_waiting_on_the_customer_stops_the_clocks(agent, customer, clock) -> None:
+    item = await file_complaint(agent, customer)
+    await payload(agent, ACKNOWLEDGE, {"id": item["id"], "response": "which parcel?"})
+    clock.advance(timedelta(hours=1))
+    waiting = await payload(agent, WAIT, {"id": item["id"], "reason": "asked for the tracking number"})
+    assert waiting["complaint"]["status"] == "WAITING_ON_CUSTOMER"
+    clock.advance(timedelta(hours=30))  # past the 24 h target, but the clock stood still
+    resumed = await payload(agent, START, {"id": item["id"]})
+    resolution = resumed["complaint"]["sla"]["resolution"]
+    assert resolution["dueAt"] == (T0 + timedelta(hours=54)).isoformat()
+    assert resolution["breached"] is False
+    assert resolution["paused"] == "P1DT6H"
+
+
+async def test_reopening_starts_a_new_resolution_clock(agent, customer, clock) -> None:
+    item = await file_complaint(agent, customer)
+    await payload(agent, ACKNOWLEDGE, {"id": item["id"], "response": "ok"})
+    await payload(agent, RESOLVE, {"id": item["id"], "resolution": "re-sent"})
+    clock.advance(timedelta(days=2))
+    reopened = await payload(agent, REOPEN, {"id": item["id"], "reason": "it never came"})
+    resolution = reopened["complaint"]["sla"]["resolution"]
+    assert reopened["complaint"]["status"] == "IN_PROGRESS"
+    assert resolution["startedAt"] == (T0 + timedelta(days=2)).isoformat()
+    assert resolution["metAt"] is None and resolution["running"] is True
+
+
+async def test_policies_give_critical_items_and_grade_a_accounts_tighter_targets(
+    agent, manager, customer
+) -> None:
+    critical = await file_complaint(agent, customer, severity="CRITICAL")
+    assert critical["sla"]["policy"] == "critical"
+    assert critical["sla"]["firstResponse"]["dueAt"] == (T0 + timedelta(minutes=30)).isoformat()
+    organisation_id = await organisation(agent, "Harbour Logistics Ltd")
+    account = await create_key_account(manager, organisation_id, grade="A")
+    grade_a = await file_complaint(manager, organisation_id, keyAccountId=account["id"])
+    assert grade_a["sla"]["policy"] == "key account grade A"
+    assert grade_a["sla"]["resolution"]["dueAt"] == (T0 + timedelta(hours=12)).isoformat()
+
+
+async def test_a_policy_change_does_not_move_open_clocks(agent, customer, db) -> None:
+    item = await file_complaint(agent, customer)
+    await db["sla_policies"].update_one({"_id": "default"}, {"$set": {"targets.FIRST_RESPONSE.seconds": 60}})
+    query = "query($id: ID!) { complaint(id: $id) { sla { firstResponse { dueAt } } } }"
+    shown = (await agent.execute(query, {"id": item["id"]}))["complaint"]
+    assert shown["sla"]["firstResponse"]["dueAt"] == (T0 + timedelta(hours=1)).isoformat()
+    newer = await file_complaint(agent, customer)
+    assert newer["sla"]["firstResponse"]["dueAt"] == (T0 + timedelta(minutes=1)).isoformat()
+
+
+async def test_assigning_routes_to_a_department_and_an_owner(agent, manager, customer) -> None:
+    item = await file_complaint(agent, customer)
+    departments = (await agent.execute("{ departments(first: 10) { edges { node { id name } } } }"))[
+        "departments"
+    ]
+    billing = next(e["node"]["id"] for e in departments["edges"] if e["node"]["name"] == "Billing")
+    result = await payload(
+        agent, ASSIGN, {"id": item["id"], "departmentId": billing, "ownerId": agent.user_id}
+    )
+    assert result["complaint"]["department"] == {"name": "Billing"}
+    assert result["complaint"]["owner"] == {"name": "cx_agent-tester"}
+    assert result["complaint"]["status"] == "OPEN"
+    mine = await agent.execute(COMPLAINTS, {"filter": {"ownerId": agent.user_id, "departmentId": billing}})
+    assert mine["complaints"]["totalCount"] == 1
+
+
+async def test_who_files_and_reads_complaints(agent, manager, analyst, partner, customer) -> None:
+    await file_complaint(agent, customer, description="Lin's parcel is lost")
+    for caller in (analyst, partner):
+        refused = (
+            await caller.post(
+                FILE_COMPLAINT,
+                {
+                    "input": {
+                        "customerId": customer,
+                        "channel": "PHONE",
+                        "kind": "COMPLAINT",
+                        "category": "OTHER",
+                        "severity": "LOW",
+                        "summary": "x",
+                    }
+                },
+            )
+        ).json()
+        assert [e["extensions"]["code"] for e in refused["errors"]] == ["FORBIDDEN"]
+    # A manager reads only their book's items; a partner none; an analyst without the texts.
+    assert (await manager.execute(COMPLAINTS))["complaints"]["totalCount"] == 0
+    assert (await partner.execute(COMPLAINTS))["complaints"]["totalCount"] == 0
+    seen = await analyst.execute(
+        "{ complaints(first: 5) { totalCount edges { node { summary description } } } }"
+    )
+    assert seen["complaints"]["totalCount"] == 1
+    assert seen["complaints"]["edges"][0]["node"] == {"summary": "late delivery", "description": None}
