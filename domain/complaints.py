@@ -277,3 +277,47 @@ def clock_changes(action: ComplaintAction, complaint: Complaint, now: datetime) 
     elif action is ComplaintAction.REOPEN:
         changes[SlaClock.RESOLUTION] = Clock(now, targets[SlaClock.RESOLUTION])
     return changes
+
+
+# --- figures -----------------------------------------------------------------------------
+
+#: Who may read the complaint figures: they count every item, so only roles that read
+#: every item (or aggregates only) see them.
+STATS_READERS = frozenset({"ADMIN", "CX_AGENT", "ANALYST"})
+#: complaintStats covers at most this many days (the running totals are per day).
+STATS_DAYS_MAX = 366
+
+
+@dataclass(frozen=True)
+class Compliance:
+    met: int
+    on_time: int
+
+    @property
+    def rate(self) -> float | None:
+        """Share of the clocks met on time, among those met (None when none was met)."""
+        return self.on_time / self.met if self.met else None
+
+
+def compliance(totals: Mapping[str, Mapping[str, int]]) -> dict[SlaClock, Compliance]:
+    return {
+        SlaClock(name): Compliance(met=value.get("met", 0), on_time=value.get("onTime", 0))
+        for name, value in totals.items()
+    }
+
+
+def median(sorted_values: Sequence[int]) -> float | None:
+    n = len(sorted_values)
+    if n == 0:
+        return None
+    middle = n // 2
+    return float(sorted_values[middle]) if n % 2 else (sorted_values[middle - 1] + sorted_values[middle]) / 2
+
+
+def mean(values: Sequence[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def reopen_rate(resolved: int, reopened: int) -> float | None:
+    """Reopenings per resolution in the period."""
+    return reopened / resolved if resolved else None

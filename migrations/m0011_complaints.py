@@ -167,6 +167,10 @@ async def apply(db: AsyncDatabase) -> None:
             ],
         ]
     )
+    await db["complaint_events"].create_index(
+        [("complaintId", ASC), ("recordedAt", ASC)], name="complaint_events_item"
+    )
+    await db["complaint_events"].create_index([("customerId", ASC)], name="complaint_events_customer")
     for name in DEPARTMENTS:
         await db["departments"].update_one(
             {"name": name}, {"$setOnInsert": {"_id": ObjectId(), "name": name}}, upsert=True

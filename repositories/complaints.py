@@ -9,10 +9,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from bson import ObjectId
-from domain.sla import BusinessCalendar, Pause, PolicyMatch, SlaClock, SlaPolicy, Target
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from domain.access import PersonalFields, Scope
 from domain.complaints import (
@@ -27,6 +27,7 @@ from domain.errors import NotFound, VersionConflict
 from domain.lifecycle import Actor
 from domain.money import Money
 from domain.records import Channel, FeedbackCategory, FeedbackKind, Severity
+from domain.sla import BusinessCalendar, Pause, PolicyMatch, SlaClock, SlaPolicy, Target
 from repositories.access import about_customers, within
 from repositories.documents import by_ids, find_all, money, money_document, object_ids
 from repositories.ids import to_object_id
@@ -37,6 +38,7 @@ COMPLAINTS = "complaints"
 POLICIES = "sla_policies"
 DEPARTMENTS = "departments"
 ROUTING = "complaint_routing"
+EVENTS = "complaint_events"  # SLA breaches, for later notification (ids only)
 NEWEST_FIRST = SortKey("receivedAt", descending=True)
 
 #: The texts of an item are about the customer: withheld from analysts, erased on request.
@@ -48,6 +50,7 @@ PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
     "history.$[].note": None,
 }
 PERSONAL_DATA = Holding(COMPLAINTS, Owner.CUSTOMER, ("customerId",), PERSONAL_DOCUMENT_FIELDS)
+EVENTS_DATA = Holding("complaint_events", Owner.CUSTOMER, ("customerId",))  # ids and times only
 
 
 # --- documents ---------------------------------------------------------------------------
@@ -270,6 +273,7 @@ class ComplaintRepository:
         self._policies = db[POLICIES]
         self._departments = db[DEPARTMENTS]
         self._routing = db[ROUTING]
+        self._events = db[EVENTS]
 
     async def by_ids(self, ids: Sequence[str], scope: Scope) -> list[Complaint | None]:
         return await by_ids(self._complaints, ids, to_complaint, about_customers(scope))
@@ -307,9 +311,11 @@ class ComplaintRepository:
             lambda d: {"id": str(d["_id"]), "name": d["name"]},
         )
 
-    async def file(self, complaint: Complaint, now: datetime) -> Complaint:
+    async def file(
+        self, complaint: Complaint, now: datetime, session: AsyncClientSession | None = None
+    ) -> Complaint:
         doc = complaint_document(complaint, now)
-        await self._complaints.insert_one(doc)
+        await self._complaints.insert_one(doc, session=session)
         return to_complaint(doc)
 
     async def move(
@@ -357,7 +363,7 @@ class ComplaintRepository:
         if doc is not None:
             return to_complaint(doc)
         current = await self._complaints.find_one(
-            {"_id": ObjectId(complaint.id)}, {"version": 1, "status": 1}
+            {"_id": ObjectId(complaint.id)}, {"version": 1, "status": 1}, session=session
         )
         if current is None:
             raise NotFound("no complaint with this id", "id")
@@ -410,6 +416,48 @@ class ComplaintRepository:
                 else (late if where.breached else {"$nor": [late]})
             )
         return within(query, about_customers(where.scope))
+
+    async def record_breaches(self, now: datetime) -> tuple[int, int]:
+        """Record one SLA_BREACHED event per breached clock (a reopened item's new clock is
+        a new one), then mark the clock recorded. Safe to run twice and to stop half-way:
+        the event's id is the clock's, so a second insert is a duplicate, and a clock is
+        marked only after its event exists. Returns (examined, newly recorded)."""
+        examined = recorded = 0
+        for name in SlaClock:
+            clock = f"sla.clocks.{name.value}"
+            due = {
+                f"{clock}.dueAt": {"$lt": now},
+                f"{clock}.metAt": {"$exists": False},
+                "status": {
+                    "$nin": [ComplaintStatus.WAITING_ON_CUSTOMER.value, ComplaintStatus.DISCARDED.value]
+                },
+            }
+            query = {"$or": [{f"{clock}.late": True}, due], f"{clock}.breachRecordedAt": {"$exists": False}}
+            for doc in await find_all(self._complaints, query, projection={"customerId": 1, clock: 1}):
+                examined += 1
+                started = doc["sla"]["clocks"][name.value]["startedAt"]
+                event = {
+                    "_id": f"{doc['_id']}:{name.value}:{started.isoformat()}",
+                    "type": "SLA_BREACHED",
+                    "complaintId": doc["_id"],
+                    "customerId": doc["customerId"],
+                    "clock": name.value,
+                    "dueAt": doc["sla"]["clocks"][name.value]["dueAt"],
+                    "recordedAt": now,
+                }
+                try:
+                    await self._events.insert_one(event)
+                    recorded += 1
+                except DuplicateKeyError:
+                    pass  # recorded by a run that stopped before marking the clock
+                await self._complaints.update_one(
+                    {"_id": doc["_id"], f"{clock}.startedAt": started},
+                    {"$set": {f"{clock}.breachRecordedAt": now}},
+                )
+        return examined, recorded
+
+    async def breach_events(self, complaint_id: str) -> list[dict[str, Any]]:
+        return await find_all(self._events, {"complaintId": ObjectId(complaint_id)}, [("recordedAt", 1)])
 
     async def insert_many(self, docs: list[dict[str, Any]]) -> None:
         if docs:

@@ -28,6 +28,7 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     visits.PERSONAL_DATA,
     contracts.PERSONAL_DATA,
     complaints.PERSONAL_DATA,
+    complaints.EVENTS_DATA,
     records.PURCHASE_PERSONAL_DATA,
 )
 

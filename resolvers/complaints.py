@@ -6,13 +6,17 @@ a partner); every move is one update conditional on the status it starts from.""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from domain.complaints import (
     DEFAULT_COMPENSATION_LIMIT,
+    STATS_DAYS_MAX,
+    STATS_READERS,
     Complaint,
     ComplaintAction,
     ComplaintStatus,
@@ -29,12 +33,13 @@ from domain.complaints import (
     compensation_status,
     starting_clocks,
 )
-from domain.errors import Forbidden, NotFound, Problem, ValidationFailed
+from domain.errors import BadArgument, Forbidden, NotFound, Problem, ValidationFailed
 from domain.lifecycle import Actor
 from domain.money import Money
 from domain.users import Role, User
 from repositories.complaints import ComplaintFilter, money_doc
 from repositories.pagination import Page
+from repositories.transactions import in_transaction
 from resolvers.access import shown_complaint
 from resolvers.context import Context
 from resolvers.outcome import Outcome, attempt
@@ -121,7 +126,13 @@ async def file_complaint(ctx: Context, filing: Filing) -> Outcome[Complaint]:
             pauses=[],
             history=[HistoryEntry(ComplaintAction.FILE, None, ComplaintStatus.OPEN, now, _actor(ctx))],
         )
-        return await ctx.complaints.file(complaint, now)
+
+        async def record(session: AsyncClientSession) -> Complaint:
+            filed = await ctx.complaints.file(complaint, now, session)
+            await ctx.complaint_stats.filed(filed, session)
+            return filed
+
+        return await in_transaction(ctx.db, record)
 
     return await attempt(work())
 
@@ -157,15 +168,23 @@ async def _apply(ctx: Context, complaint: Complaint, move: Move, expected_versio
     if complaint.status is ComplaintStatus.WAITING_ON_CUSTOMER and to_status is not complaint.status:
         pause = "end"  # leaving the wait resumes the clocks
     entry = HistoryEntry(move.action, complaint.status, to_status, now, _actor(ctx), move.note)
-    return await ctx.complaints.move(
-        complaint,
-        expected_version,
-        entry,
-        now,
-        set_fields=move.set_fields,
-        clocks=clock_changes(move.action, complaint, now),
-        pause=pause,
-    )
+
+    async def record(session: AsyncClientSession) -> Complaint:
+        # The move and the running totals it changes, together or not at all.
+        moved = await ctx.complaints.move(
+            complaint,
+            expected_version,
+            entry,
+            now,
+            set_fields=move.set_fields,
+            clocks=clock_changes(move.action, complaint, now),
+            pause=pause,
+            session=session,
+        )
+        await ctx.complaint_stats.moved(complaint, moved, now, session)
+        return moved
+
+    return await in_transaction(ctx.db, record)
 
 
 async def move_complaint(
@@ -296,3 +315,17 @@ async def assign(
         return Move(ComplaintAction.ASSIGN, None, None, fields)
 
     return await move_complaint(ctx, complaint_id, version, decide)
+
+
+# --- figures -----------------------------------------------------------------------------
+
+
+async def complaint_stats(ctx: Context, first_day: date, last_day: date) -> dict[str, Any]:
+    """The running totals of the days in [first_day, last_day] (at most a year)."""
+    if ctx.viewer.role.value not in STATS_READERS:
+        raise Forbidden("your role may not read the complaint figures")
+    if last_day < first_day:
+        raise BadArgument("to must not be before from", "to")
+    if (last_day - first_day).days >= STATS_DAYS_MAX:
+        raise BadArgument(f"a period covers at most {STATS_DAYS_MAX} days", "to")
+    return await ctx.complaint_stats.between(first_day, last_day)

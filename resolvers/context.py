@@ -20,6 +20,7 @@ from domain.key_accounts import Contact, ContactLink, KeyAccount, ServiceContrac
 from domain.tokens import ApiToken
 from domain.users import User
 from repositories.audit import AuditRepository
+from repositories.complaint_stats import ComplaintStatsRepository
 from repositories.complaints import ComplaintRepository
 from repositories.contacts import ContactRepository
 from repositories.contracts import ContractRepository
@@ -153,6 +154,10 @@ class Context:
     @cached_property
     def complaints(self) -> ComplaintRepository:
         return ComplaintRepository(self.db)
+
+    @cached_property
+    def complaint_stats(self) -> ComplaintStatsRepository:
+        return ComplaintStatsRepository(self.db)
 
     @cached_property
     def cursors(self) -> CursorSeal:

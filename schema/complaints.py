@@ -4,15 +4,15 @@ queue, departments, and the moves of the closed loop. Calls resolvers; never que
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from domain.sla import ClockState, SlaClock
 
 from domain import complaints as domain
 from domain.complaints import Filing
 from domain.money import Money as DomainMoney
+from domain.sla import ClockState, SlaClock
 from repositories.complaints import ComplaintFilter as RepositoryComplaintFilter
 from resolvers import complaints as use_cases
 from resolvers.outcome import Outcome
@@ -249,7 +249,95 @@ class ComplaintFilter:
 
 
 @strawberry.type
+class Count:
+    key: str
+    count: int
+
+
+@strawberry.type(description="SLA compliance of one clock: the share of clocks met on time, among those met.")
+class ClockCompliance:
+    clock: str
+    met: int
+    on_time: int
+    rate: float | None
+
+
+@strawberry.type
+class GroupCompliance:
+    id: strawberry.ID = strawberry.field(
+        description="A User id (per owner) or a Department id (per department)."
+    )
+    clocks: list[ClockCompliance]
+
+
+@strawberry.type(
+    description="Complaint figures for a period, from running totals kept per day (UTC) on every write: "
+    "items filed on the day they were received, responses and clocks on the day they happened."
+)
+class ComplaintStats:
+    filed: int
+    by_category: list[Count]
+    by_kind: list[Count]
+    by_channel: list[Count]
+    first_responses: int
+    average_first_response_seconds: float | None
+    median_first_response_seconds: float | None
+    compliance: list[ClockCompliance]
+    compliance_by_owner: list[GroupCompliance]
+    compliance_by_department: list[GroupCompliance]
+    resolved: int
+    reopened: int
+    reopen_rate: float | None = strawberry.field(description="Reopenings per resolution in the period.")
+
+    @classmethod
+    def of(cls, totals: dict[str, Any]) -> ComplaintStats:
+        def counts(key: str) -> list[Count]:
+            return [Count(key=k, count=v) for k, v in sorted(totals.get(key, {}).items())]
+
+        def clocks(values: dict[str, Any]) -> list[ClockCompliance]:
+            return [
+                ClockCompliance(clock=name.value, met=c.met, on_time=c.on_time, rate=c.rate)
+                for name, c in sorted(domain.compliance(values).items(), key=lambda item: item[0].value)
+            ]
+
+        def groups(key: str, type_name: str) -> list[GroupCompliance]:
+            return [
+                GroupCompliance(id=global_id(type_name, k), clocks=clocks(v))
+                for k, v in sorted(totals.get(key, {}).items())
+            ]
+
+        times = totals.get("firstResponseSeconds", [])
+        resolved, reopened = totals.get("resolved", 0), totals.get("reopened", 0)
+        return cls(
+            filed=totals.get("filed", 0),
+            by_category=counts("byCategory"),
+            by_kind=counts("byKind"),
+            by_channel=counts("byChannel"),
+            first_responses=len(times),
+            average_first_response_seconds=domain.mean(times),
+            median_first_response_seconds=domain.median(times),
+            compliance=clocks(totals.get("clocks", {})),
+            compliance_by_owner=groups("owners", "User"),
+            compliance_by_department=groups("departments", "Department"),
+            resolved=resolved,
+            reopened=reopened,
+            reopen_rate=domain.reopen_rate(resolved, reopened),
+        )
+
+
+@strawberry.type
 class ComplaintQueries:
+    @strawberry.field(
+        description="Figures for the days from..to (UTC, at most 366): ADMIN, CX_AGENT, ANALYST."
+    )
+    async def complaint_stats(
+        self,
+        info: strawberry.Info,
+        from_: date = strawberry.argument(name="from"),
+        to: date = strawberry.argument(),
+    ) -> ComplaintStats:
+        return ComplaintStats.of(await use_cases.complaint_stats(info.context, from_, to))
+
     @strawberry.field
     async def complaint(self, info: strawberry.Info, id: strawberry.ID) -> Complaint | None:
         [found] = await use_cases.complaints_by_ids(info.context, [argument_id(id, "Complaint", "id")])
