@@ -23,6 +23,7 @@ from migrations import (
     m0007_token_lifecycle,
     m0008_sharing_and_erasure,
     m0009_audit_log,
+    m0010_jobs,
 )
 
 log = structlog.get_logger(__name__)
@@ -38,6 +39,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0007_token_lifecycle,
     m0008_sharing_and_erasure,
     m0009_audit_log,
+    m0010_jobs,
 )
 
 

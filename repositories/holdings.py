@@ -10,6 +10,7 @@ from repositories import (
     contacts,
     contracts,
     customers,
+    jobs,
     key_accounts,
     records,
     service_keys,
@@ -30,7 +31,16 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     records.PURCHASE_PERSONAL_DATA,
 )
 
-#: Staff, their tokens, the audit log (ids and codes only), service keys, migrations.
+#: Staff, their tokens, the audit log (ids and codes only), service keys, migrations,
+#: job leases and runs (names, times and counts).
 NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
-    {users.USERS, tokens.TOKENS, audit.AUDIT_LOG, service_keys.COLLECTION, "_migrations"}
+    {
+        users.USERS,
+        tokens.TOKENS,
+        audit.AUDIT_LOG,
+        service_keys.COLLECTION,
+        "_migrations",
+        jobs.LEASES,
+        jobs.RUNS,
+    }
 )
