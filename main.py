@@ -17,17 +17,20 @@ from pymongo.errors import PyMongoError
 from demo_data import seed_demo_data
 from domain.errors import NotFound
 from domain.ids import is_local_id
+from domain.jobs import RunStatus
 from domain.tokens import CLI_TOKEN_NAME, AlreadyRevoked, LifetimeRefused, parse_lifetime, token_name_problem
 from domain.users import Role
 from migrations import migrate as apply_migrations
 from repositories.tokens import TokenRepository
 from repositories.users import UserConflict, UserRepository
+from resolvers.jobs import RunOutcome
 from resolvers.tokens import issue_token, revoke
 from schema.node import parse_global_id
 from server.app import create_app
 from server.clock import system_clock
 from server.database import open_database
 from server.embedded_db import EmbeddedDatabaseError
+from server.jobs import JOBS, job_runner
 from server.logging import configure_logging
 from server.settings import Settings, get_settings
 
@@ -86,6 +89,10 @@ def serve(
 ) -> None:
     """Serve GraphQL on RAPPORT_HOST:RAPPORT_PORT (applies pending migrations first)."""
     settings = _settings()
+    if unknown := sorted(set(settings.jobs_schedule) - set(JOBS)):
+        fail(
+            f"RAPPORT_JOBS_SCHEDULE names unknown jobs: {', '.join(unknown)}; jobs: {', '.join(sorted(JOBS)) or 'none'}"
+        )
     _check_port_free(settings.host, settings.port)
     uvicorn.run(
         create_app(settings, seed_if_empty=seed_if_empty),
@@ -196,10 +203,7 @@ def list_tokens(
         ]
         for t in listing
     ]
-    header = ["ID", "USER", "ROLE", "TOKEN NAME", "CREATED", "EXPIRES", "LAST USED", "REVOKED"]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    _table(["ID", "USER", "ROLE", "TOKEN NAME", "CREATED", "EXPIRES", "LAST USED", "REVOKED"], rows)
 
 
 @cli.command("revoke-token")
@@ -219,6 +223,94 @@ def revoke_token(
         )
         return
     typer.echo(f"token {token.id} ({token.name}) revoked")
+
+
+jobs_cli = typer.Typer(
+    help="Background jobs: run one now, or list them with their last runs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+cli.add_typer(jobs_cli, name="jobs")
+
+
+@jobs_cli.command("run")
+def run_job(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The job, as `jobs list` names it.")],
+    date: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="The day to work on, for jobs that take one (YYYY-MM-DD)."),
+    ] = None,
+) -> None:
+    """Run a job once, now, under its lease. Prints the result; exit 0 also when another
+    runner holds the lease (the job is then skipped: it is running elsewhere). A job that
+    fails is recorded and is one error line, exit 2."""
+    name = name.strip()
+    if name not in JOBS:
+        fail(f"no job named {name!r}; jobs: {', '.join(sorted(JOBS)) or 'none registered'}")
+    settings = get_settings()
+    outcome = _with_database(
+        lambda db: job_runner(db, system_clock, settings).run(name, on=date.date() if date else None)
+    )
+    if outcome.status is RunStatus.FAILED:
+        fail(f"job {name} failed: {outcome.run.error_type if outcome.run else 'unknown'} (see the log)")
+    typer.echo(_outcome_line(outcome))
+
+
+def _outcome_line(outcome: RunOutcome) -> str:
+    if outcome.status is RunStatus.SKIPPED_LEASE_HELD:
+        holder = outcome.holder
+        by = f" by {holder.runner} until {_when(holder.lease_until)} UTC" if holder else ""
+        return f"{outcome.job}: skipped, it is running elsewhere (lease held{by})"
+    run, result = outcome.run, outcome.result
+    assert run is not None and result is not None
+    took = (run.finished_at - run.started_at).total_seconds()
+    line = f"{outcome.job}: succeeded in {took:.1f} s, examined {result.examined}, changed {result.changed}"
+    return f"{line}: {result.summary}" if result.summary else line
+
+
+@jobs_cli.command("list")
+def list_jobs() -> None:
+    """The registered jobs: their schedule in `serve`, their last run, and who runs them
+    now. Times are UTC."""
+    settings = get_settings()
+
+    async def read(db: AsyncDatabase) -> tuple[dict, dict]:
+        runner = job_runner(db, system_clock, settings)
+        return await runner.latest_runs(), await runner.held_leases()
+
+    if not JOBS:
+        typer.echo("no jobs registered")
+        return
+    latest, held = _with_database(read)
+    rows = []
+    for name in sorted(JOBS):
+        run, lease = latest.get(name), held.get(name)
+        every = settings.jobs_schedule.get(name)
+        outcome = "-"
+        if run is not None:
+            outcome = run.status.value + (
+                f" ({run.error_type})"
+                if run.error_type
+                else f" (examined {run.result.examined}, changed {run.result.changed})"
+                if run.result
+                else ""
+            )
+        rows.append(
+            [
+                name,
+                f"every {every} s" if every else "-",
+                _when(run.started_at if run else None),
+                outcome,
+                f"{lease.runner} until {_when(lease.lease_until)}" if lease else "-",
+            ]
+        )
+    _table(["JOB", "SCHEDULE", "LAST RUN", "RESULT", "RUNNING NOW"], rows)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def _token_id(value: str) -> str:

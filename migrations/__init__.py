@@ -23,6 +23,7 @@ from migrations import (
     m0007_token_lifecycle,
     m0008_sharing_and_erasure,
     m0009_audit_log,
+    m0010_jobs,
     m0011_complaints,
 )
 
@@ -39,6 +40,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0007_token_lifecycle,
     m0008_sharing_and_erasure,
     m0009_audit_log,
+    m0010_jobs,
     m0011_complaints,
 )
 

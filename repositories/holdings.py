@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from repositories import (
     audit,
+    complaint_stats,
     complaints,
     contacts,
     contracts,
     customers,
+    jobs,
     key_accounts,
     records,
     service_keys,
@@ -32,7 +34,8 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     records.PURCHASE_PERSONAL_DATA,
 )
 
-#: Staff, their tokens, the audit log (ids and codes only), service keys, migrations.
+#: Staff, their tokens, the audit log (ids and codes only), service keys, migrations,
+#: job leases and runs (names, times and counts).
 NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
     {
         users.USERS,
@@ -43,5 +46,8 @@ NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
         complaints.POLICIES,
         complaints.DEPARTMENTS,
         complaints.ROUTING,
+        complaint_stats.DAILY,  # totals by day, owner and department ids: nothing about a customer
+        jobs.LEASES,
+        jobs.RUNS,
     }
 )

@@ -5,7 +5,6 @@ notification. Breaches are visible by query at any time without it (complaints f
 from __future__ import annotations
 
 from domain.jobs import JobResult
-
 from repositories.complaints import ComplaintRepository
 from resolvers.jobs import JobContext
 

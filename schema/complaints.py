@@ -333,8 +333,8 @@ class ComplaintQueries:
     async def complaint_stats(
         self,
         info: strawberry.Info,
-        from_: date = strawberry.argument(name="from"),
-        to: date = strawberry.argument(),
+        from_: Annotated[date, strawberry.argument(name="from")],
+        to: date,
     ) -> ComplaintStats:
         return ComplaintStats.of(await use_cases.complaint_stats(info.context, from_, to))
 

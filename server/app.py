@@ -32,6 +32,7 @@ from schema.limits import QueryLimits
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
 from server.graphql_view import RapportGraphQL
+from server.jobs import job_runner, start_schedule, stop_schedule
 from server.middleware import hardening
 from server.rate_limit import RateLimiter
 from server.runtime import Runtime
@@ -147,9 +148,12 @@ def create_app(
                         give_up=_exit_non_zero,
                     )
                 )
+            # Scheduled jobs (RAPPORT_JOBS_SCHEDULE, empty by default), each under its lease.
+            schedule = start_schedule(job_runner(opened.db, clock, settings), settings.jobs_schedule)
             await _announce(settings, runtime)
             yield
             log.info("shutting down")
+            await stop_schedule(schedule)
             if watch is not None:
                 opened.embedded.stopping = True  # type: ignore[union-attr]
                 watch.cancel()

@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -120,6 +120,23 @@ class Settings(BaseSettings):
     visit_cadence_a_days: int = Field(default=30, ge=1, description="Days between visits, grade A.")
     visit_cadence_b_days: int = Field(default=91, ge=1, description="Days between visits, grade B.")
     visit_cadence_c_days: int = Field(default=182, ge=1, description="Days between visits, grade C.")
+
+    # --- background jobs (server/jobs.py) ---
+    jobs_schedule: dict[str, Annotated[int, Field(ge=1, le=7 * 86_400)]] = Field(
+        default_factory=dict,
+        description="Jobs `serve` runs by itself: job name -> seconds between runs, as JSON "
+        '(e.g. {"sla-scan": 60}). Empty: none (run them with `jobs run`).',
+    )
+    job_lease_seconds: int = Field(
+        default=300,
+        ge=10,
+        le=86_400,
+        description="Length of a job's lease; a running job renews it every third of this, so "
+        "another instance takes a job over this long after its runner died.",
+    )
+    job_runs_keep_days: int = Field(
+        default=90, ge=1, le=3650, description="Days the run history (job_runs) keeps each job's runs."
+    )
 
     @property
     def visit_cadence(self) -> VisitCadence:
