@@ -307,3 +307,87 @@ async def test_who_files_and_reads_complaints(agent, manager, analyst, partner, 
     )
     assert seen["complaints"]["totalCount"] == 1
     assert seen["complaints"]["edges"][0]["node"] == {"summary": "late delivery", "description": None}
+
+
+STATS = """query($from: Date!, $to: Date!) { complaintStats(from: $from, to: $to) {
+  filed byCategory { key count } byKind { key count } byChannel { key count }
+  firstResponses averageFirstResponseSeconds medianFirstResponseSeconds
+  compliance { clock met onTime rate }
+  complianceByOwner { id clocks { clock met onTime } }
+  complianceByDepartment { id clocks { clock met onTime } }
+  resolved reopened reopenRate } }"""
+
+
+async def test_the_figures_on_a_small_set_computed_by_hand(agent, analyst, partner, customer, clock) -> None:
+    first = await file_complaint(agent, customer, category="LOGISTICS", channel="PHONE")
+    second = await file_complaint(agent, customer, category="LOGISTICS", channel="EMAIL")
+    third = await file_complaint(
+        agent, customer, category="BILLING", channel="PHONE", kind="SUGGESTION_SERVICE_QUALITY"
+    )
+    await payload(agent, ASSIGN, {"id": first["id"], "ownerId": agent.user_id})
+    clock.advance(timedelta(minutes=20))
+    await payload(agent, ACKNOWLEDGE, {"id": first["id"], "response": "on it"})  # 1,200 s
+    clock.advance(timedelta(minutes=10))
+    await payload(agent, ACKNOWLEDGE, {"id": third["id"], "response": "thanks"})  # 1,800 s
+    clock.advance(timedelta(minutes=60))
+    await payload(agent, ACKNOWLEDGE, {"id": second["id"], "response": "sorry"})  # 5,400 s: late
+    clock.advance(timedelta(minutes=30))
+    await payload(agent, RESOLVE, {"id": first["id"], "resolution": "re-sent"})  # 2 h: on time
+    await payload(agent, REOPEN, {"id": first["id"], "reason": "still missing"})
+
+    day = T0.date().isoformat()
+    stats = (await analyst.execute(STATS, {"from": day, "to": day}))["complaintStats"]
+    assert stats["filed"] == 3
+    assert stats["byCategory"] == [{"key": "BILLING", "count": 1}, {"key": "LOGISTICS", "count": 2}]
+    assert stats["byKind"] == [
+        {"key": "COMPLAINT", "count": 2},
+        {"key": "SUGGESTION_SERVICE_QUALITY", "count": 1},
+    ]
+    assert stats["byChannel"] == [{"key": "EMAIL", "count": 1}, {"key": "PHONE", "count": 2}]
+    assert stats["firstResponses"] == 3
+    assert stats["averageFirstResponseSeconds"] == 2800  # (1200 + 1800 + 5400) / 3
+    assert stats["medianFirstResponseSeconds"] == 1800
+    assert stats["compliance"] == [
+        {"clock": "FIRST_RESPONSE", "met": 3, "onTime": 2, "rate": 2 / 3},
+        {"clock": "RESOLUTION", "met": 1, "onTime": 1, "rate": 1.0},
+    ]
+    assert stats["complianceByOwner"] == [
+        {
+            "id": agent.user_id,
+            "clocks": [
+                {"clock": "FIRST_RESPONSE", "met": 1, "onTime": 1},
+                {"clock": "RESOLUTION", "met": 1, "onTime": 1},
+            ],
+        }
+    ]
+    by_department = {len(d["clocks"]): d for d in stats["complianceByDepartment"]}
+    logistics = by_department[2]["clocks"]  # first response and resolution met there
+    assert logistics == [
+        {"clock": "FIRST_RESPONSE", "met": 2, "onTime": 1},
+        {"clock": "RESOLUTION", "met": 1, "onTime": 1},
+    ]
+    assert (stats["resolved"], stats["reopened"], stats["reopenRate"]) == (1, 1, 1.0)
+    empty = (await analyst.execute(STATS, {"from": "2020-01-01", "to": "2020-01-31"}))["complaintStats"]
+    assert (empty["filed"], empty["medianFirstResponseSeconds"], empty["reopenRate"]) == (0, None, None)
+    [refused] = await partner.errors(STATS, {"from": day, "to": day})
+    assert refused["extensions"]["code"] == "FORBIDDEN"
+    [too_long] = await analyst.errors(STATS, {"from": "2025-01-01", "to": "2026-12-31"})
+    assert too_long["extensions"] == {"code": "BAD_USER_INPUT", "field": "to"}
+
+
+async def test_sla_scan_records_each_breach_once(agent, customer, db, clock, settings) -> None:
+    from server.jobs import job_runner
+
+    item = await file_complaint(agent, customer, receivedAt=(T0 - timedelta(hours=3)).isoformat())
+    runner = job_runner(db, clock, settings)
+    first = await runner.run("sla-scan")
+    assert (first.status.value, first.result.changed) == ("SUCCEEDED", 1)  # the first response is late
+    again = await runner.run("sla-scan")
+    assert again.result.changed == 0  # safe to run twice
+    await payload(agent, ACKNOWLEDGE, {"id": item["id"], "response": "sorry for the wait"})  # met, late
+    assert (await runner.run("sla-scan")).result.changed == 0  # the same breach, not a new one
+    clock.advance(timedelta(hours=22))  # the resolution is now late too
+    assert (await runner.run("sla-scan")).result.changed == 1
+    events = await db["complaint_events"].find({}, {"clock": 1, "type": 1, "_id": 0}).to_list()
+    assert sorted(e["clock"] for e in events) == ["FIRST_RESPONSE", "RESOLUTION"]
+    assert {e["type"] for e in events} == {"SLA_BREACHED"}
