@@ -8,13 +8,23 @@ Histories are random walks through the real state machine, so they are always va
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
+from domain.complaints import (
+    Complaint,
+    ComplaintAction,
+    ComplaintStatus,
+    HistoryEntry,
+    applicable_policy,
+    applied_targets,
+    clock_changes,
+    starting_clocks,
+)
 from domain.customers import CustomerKind, check_profile
 from domain.key_accounts import (
     Category,
@@ -39,7 +49,10 @@ from domain.lifecycle import (
     transition,
 )
 from domain.money import Money
+from domain.records import Channel, FeedbackCategory, FeedbackKind, Severity
 from domain.users import Role
+from repositories.complaint_stats import ComplaintStatsRepository
+from repositories.complaints import ComplaintRepository, complaint_document
 from repositories.contacts import ContactRepository, new_contact_document, relationship_document
 from repositories.contracts import ContractRepository
 from repositories.customers import CustomerRepository, new_customer_document
@@ -196,6 +209,7 @@ async def seed_demo_data(db: AsyncDatabase, now: datetime, cadence: VisitCadence
     returns how many customers were added."""
     added = await CustomerRepository(db).insert_many(demo_documents(now))
     await seed_demo_dossiers(db, now, cadence or VisitCadence())
+    await seed_demo_complaints(db, now)
     return added
 
 
@@ -368,3 +382,130 @@ async def seed_demo_dossiers(db: AsyncDatabase, now: datetime, cadence: VisitCad
         :DEMO_KEY_ACCOUNTS
     ]
     return await store_dossiers(db, dossier_documents(organisations, [m.id for m in managers], now, cadence))
+
+
+# --- complaints and feedback -----------------------------------------------------------------
+
+DEMO_COMPLAINTS = 300
+DEMO_AGENTS = ["Li Na", "Chen Hui", "Gao Yan"]
+COMPLAINT_SUMMARIES = {
+    FeedbackCategory.LOGISTICS: ["parcel arrived late", "parcel damaged", "wrong address delivery"],
+    FeedbackCategory.PRODUCT: ["item not as described", "defective unit", "missing accessory"],
+    FeedbackCategory.COMMUNICATION: ["no reply to email", "agent was rude", "unclear instructions"],
+    FeedbackCategory.SERVICE: ["long hotline wait", "return refused", "installation missed"],
+    FeedbackCategory.PROMOTION: ["gift not received", "coupon did not apply", "event cancelled"],
+    FeedbackCategory.BILLING: ["charged twice", "invoice wrong", "refund not received"],
+    FeedbackCategory.OTHER: ["general feedback", "suggestion for the app", "store opening hours"],
+}
+
+
+def _demo_item(
+    rng: random.Random,
+    n: int,
+    prefix: str,
+    customer_id: ObjectId,
+    now: datetime,
+    policies: list,
+    owners: list[str],
+) -> tuple[Complaint, list[tuple[Complaint, Complaint, datetime]]]:
+    """An item as filed and as it stands now: walked through the loop at random speeds,
+    some late, some waiting, reopened or discarded."""
+    severity = rng.choices(list(Severity), weights=[4, 5, 2, 1])[0]
+    category = rng.choice(list(FeedbackCategory))
+    kind = rng.choices(list(FeedbackKind), weights=[7, 1, 1, 1])[0]
+    received = now - timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 1439))
+    policy = applicable_policy(policies, severity, None, vip=False)
+    targets = applied_targets(policy)
+    actor = Actor(id=owners[n % len(owners)], name=DEMO_AGENTS[n % len(DEMO_AGENTS)], role="CX_AGENT")
+    filed = Complaint(
+        id=str(_oid(prefix, n)),
+        customer_id=str(customer_id),
+        key_account_id=None,
+        channel=rng.choice(list(Channel)),
+        kind=kind,
+        category=category,
+        severity=severity,
+        summary=rng.choice(COMPLAINT_SUMMARIES[category]),
+        description=None,
+        department_at_fault=None,
+        received_at=received,
+        status=ComplaintStatus.OPEN,
+        department_id=None,
+        owner_id=actor.id,
+        policy_name=policy.name if policy else "default",
+        calendar=None,
+        targets=targets,
+        clocks=starting_clocks(targets, received),
+        pauses=[],
+        history=[HistoryEntry(ComplaintAction.FILE, None, ComplaintStatus.OPEN, received, actor)],
+    )
+    item, at = filed, received
+    moves: list[tuple[Complaint, Complaint, datetime]] = []
+    steps = [
+        (ComplaintAction.ACKNOWLEDGE, ComplaintStatus.ACKNOWLEDGED, timedelta(minutes=rng.randint(5, 150))),
+        (ComplaintAction.START_WORK, ComplaintStatus.IN_PROGRESS, timedelta(minutes=rng.randint(5, 60))),
+        (ComplaintAction.RESOLVE, ComplaintStatus.RESOLVED, timedelta(hours=rng.randint(1, 36))),
+        (ComplaintAction.RECORD_FOLLOW_UP, ComplaintStatus.CLOSED, timedelta(days=rng.randint(1, 4))),
+    ]
+    if rng.random() < 0.05:
+        steps = [(ComplaintAction.DISCARD, ComplaintStatus.DISCARDED, timedelta(minutes=rng.randint(5, 60)))]
+    # Older items have mostly gone round the loop; recent ones are still in it.
+    walked = len(steps) if received < now - timedelta(days=7) and rng.random() < 0.85 else rng.randint(0, 4)
+    for action, status, after in steps[:walked]:
+        if at + after > now:
+            break
+        at = at + after
+        clocks = {**item.clocks, **clock_changes(action, item, at)}
+        extra: dict = {}
+        if action is ComplaintAction.RESOLVE:
+            extra = {
+                "resolution": "fixed and confirmed with the customer",
+                "root_cause": category.value.lower(),
+            }
+        if action is ComplaintAction.RECORD_FOLLOW_UP:
+            extra = {"satisfaction": rng.randint(2, 5), "fix_held": rng.random() < 0.9}
+        entry = HistoryEntry(action, item.status, status, at, actor)
+        before, item = (
+            item,
+            replace(
+                item,
+                status=status,
+                clocks=clocks,
+                history=[*item.history, entry],
+                version=item.version + 1,
+                **extra,
+            ),
+        )
+        moves.append((before, item, at))
+    return filed, moves
+
+
+async def seed_demo_complaints(
+    db: AsyncDatabase, now: datetime, count: int = DEMO_COMPLAINTS, prefix: str = "c0"
+) -> int:
+    """A few hundred feedback items across channels, categories and states (some late),
+    owned by demo CX agents, routed by the routing rules, with their running totals."""
+    complaints, stats = ComplaintRepository(db), ComplaintStatsRepository(db)
+    if await db["complaints"].count_documents({"_id": _oid(prefix, 0)}) > 0:
+        return 0  # seeded before: the set is made whole or not at all below
+    users = UserRepository(db)
+    owners = [(await users.ensure_user(name, Role.CX_AGENT, None, now)).id for name in DEMO_AGENTS]
+    policies = await complaints.policies()
+    rng = random.Random(20261125)
+    items = []
+    for n in range(count):
+        filed, moves = _demo_item(
+            rng, n, prefix, _seed_id(rng.randrange(DEMO_CUSTOMERS)), now, policies, owners
+        )
+        department = await complaints.department_for(filed.category)
+        filed = replace(filed, department_id=department)
+        await stats.filed(filed)
+        for before, after, at in moves:  # the running totals, as each move keeps them
+            await stats.moved(
+                replace(before, department_id=department), replace(after, department_id=department), at
+            )
+        items.append(replace(moves[-1][1] if moves else filed, department_id=department))
+    # The first item goes in last: its presence says the whole set is there.
+    docs = sorted((complaint_document(item, now) for item in items), key=lambda d: d["_id"], reverse=True)
+    await complaints.insert_many(docs)
+    return len(docs)

@@ -26,7 +26,7 @@ import httpx
 import psutil
 from bson import ObjectId
 
-from demo_data import seed_demo_data
+from demo_data import seed_demo_complaints, seed_demo_data
 from domain.customers import CustomerKind
 from domain.key_accounts import (
     Category,
@@ -68,6 +68,16 @@ CUSTOMERS = """{ customers(first: 50) { totalCount edges { cursor node { id name
 SEARCH = (
     """query($s: String) { customers(first: 20, filter: { search: $s }) { edges { node { id name } } } }"""
 )
+SLA = "dueAt metAt breached remaining"
+COMPLAINTS = f"""{{ complaints(first: 50) {{ edges {{ node {{ id summary status severity receivedAt
+  owner {{ name }} department {{ name }} customer {{ name }}
+  sla {{ policy firstResponse {{ {SLA} }} resolution {{ {SLA} }} followUp {{ {SLA} }} }} }} }} }} }}"""
+BREACHED = (
+    """{ complaints(first: 50, filter: { breached: true }) { totalCount edges { node { id status } } } }"""
+)
+STATS = """query($from: Date!, $to: Date!) { complaintStats(from: $from, to: $to) { filed
+  byCategory { key count } firstResponses averageFirstResponseSeconds medianFirstResponseSeconds
+  compliance { clock met onTime rate } complianceByOwner { id clocks { clock rate } } resolved reopened } }"""
 STAGE = """{ customers(first: 20, filter: { lifecycleStage: ACTIVE }) { edges { node { id name } } } }"""
 STAGE_COUNT = (
     """{ customers(first: 20, filter: { lifecycleStage: ACTIVE }) { totalCount edges { node { id } } } }"""
@@ -217,6 +227,7 @@ async def main() -> None:
                 manager,
             )
         await _many_customers(db, 10_000)
+        await seed_demo_complaints(db, system_clock(), count=10_000, prefix="c1")  # 10,300 in all
         port = _free_port()
         env = {
             **os.environ,
@@ -262,6 +273,18 @@ async def main() -> None:
             await _measure(http, process, token, "stage-filtered page", {"query": STAGE})
             await _measure(
                 http, process, token, "stage-filtered page with totalCount", {"query": STAGE_COUNT}
+            )
+            print("--- 10,300 complaints")
+            await _measure(
+                http, process, token, "complaints(first: 50) with SLA fields", {"query": COMPLAINTS}
+            )
+            await _measure(
+                http, process, token, "complaints(first: 50, breached) + totalCount", {"query": BREACHED}
+            )
+            day = system_clock().date()
+            year = {"from": (day - timedelta(days=365)).isoformat(), "to": day.isoformat()}
+            await _measure(
+                http, process, token, "complaintStats for a year", {"query": STATS, "variables": year}
             )
     finally:
         if service is not None:
