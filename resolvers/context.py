@@ -209,6 +209,10 @@ class Context:
         return ChildPagesLoader(self._visible_complaint_pages, self._visible_complaint_counts)
 
     @cached_property
+    def department_by_id(self) -> BatchLoader[str, dict[str, Any] | None]:
+        return BatchLoader(self.complaints.departments_by_ids)
+
+    @cached_property
     def complaint_by_id(self) -> BatchLoader[str, Complaint | None]:
         return BatchLoader(self.visible_complaints)
 

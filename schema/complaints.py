@@ -45,7 +45,7 @@ class Department(Node):
 
     @classmethod
     async def resolve_nodes(cls, info: strawberry.Info, ids: list[str]) -> list[Department | None]:
-        found = await info.context.complaints.departments_by_ids(ids)
+        found = await info.context.department_by_id.load_many(ids)
         return [cls(id=global_id("Department", d["id"]), name=d["name"]) if d else None for d in found]
 
 

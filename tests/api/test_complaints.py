@@ -391,3 +391,16 @@ async def test_sla_scan_records_each_breach_once(agent, customer, db, clock, set
     events = await db["complaint_events"].find({}, {"clock": 1, "type": 1, "_id": 0}).to_list()
     assert sorted(e["clock"] for e in events) == ["FIRST_RESPONSE", "RESOLUTION"]
     assert {e["type"] for e in events} == {"SLA_BREACHED"}
+
+
+async def test_the_queue_costs_the_same_commands_for_5_items_as_for_50(agent, customer, manager) -> None:
+    query = """query($n: Int) { complaints(first: $n) { edges { node { id summary customer { name }
+      owner { name } department { name } sla { firstResponse { dueAt breached } } } } } }"""
+    for i in range(50):
+        await file_complaint(agent, customer, category=["LOGISTICS", "BILLING", "OTHER"][i % 3])
+    costs = []
+    for n in (5, 50):
+        body = (await agent.post(query, {"n": n})).json()
+        assert len(body["data"]["complaints"]["edges"]) == n
+        costs.append(body["extensions"]["db"]["commands"])
+    assert costs[0] == costs[1]  # token, page, customers, owners, departments
