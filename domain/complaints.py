@@ -71,6 +71,8 @@ class ComplaintAction(Enum):
     RECORD_FOLLOW_UP = "RECORD_FOLLOW_UP"
     REOPEN = "REOPEN"
     DISCARD = "DISCARD"
+    PLAN_IMPROVEMENT = "PLAN_IMPROVEMENT"
+    RECORD_NEED = "RECORD_NEED"
 
 
 S = ComplaintStatus
@@ -87,7 +89,48 @@ MOVES: Mapping[ComplaintAction, frozenset[ComplaintStatus]] = {
     ComplaintAction.RECORD_FOLLOW_UP: frozenset({S.RESOLVED}),
     ComplaintAction.REOPEN: frozenset({S.RESOLVED, S.CLOSED}),
     ComplaintAction.DISCARD: frozenset({S.OPEN, S.ACKNOWLEDGED}),
+    # The loop's "improve": a resolved complaint spawns an improvement action.
+    ComplaintAction.PLAN_IMPROVEMENT: frozenset({S.RESOLVED, S.CLOSED}),
+    # A demand suggestion becomes a recorded need of the customer, at any point before discarding.
+    ComplaintAction.RECORD_NEED: OPEN_STATES | {S.RESOLVED, S.CLOSED},
 }
+
+#: How far ahead an improvement action may be due.
+IMPROVEMENT_HORIZON = timedelta(days=3 * 366)
+
+
+@dataclass(frozen=True)
+class ImprovementAction:
+    """What changes so the complaint does not happen again, who does it, by when; a
+    training case when the item is worth teaching from."""
+
+    id: str
+    complaint_id: str
+    action: str
+    owner_id: str
+    due_at: datetime
+    training_case: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CustomerNeed:
+    """A need a demand suggestion revealed, recorded on the customer."""
+
+    id: str
+    customer_id: str
+    complaint_id: str
+    need: str
+    recorded_at: datetime
+
+
+def check_improvement(action: str | None, due_at: datetime, now: datetime) -> str:
+    problems = Problems()
+    text = problems.text(action, "action", required=True, limit=LONG_TEXT_MAX, multiline=True)
+    problems.moment(due_at, "dueAt", now - timedelta(days=1), now + IMPROVEMENT_HORIZON)
+    problems.raise_if_any()
+    assert text is not None
+    return text
 
 
 def check_move(action: ComplaintAction, status: ComplaintStatus) -> None:
@@ -152,6 +195,7 @@ class Complaint:
     compensation: Compensation | None = None
     satisfaction: int | None = None
     fix_held: bool | None = None
+    training_case: bool = False
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None

@@ -171,6 +171,12 @@ async def apply(db: AsyncDatabase) -> None:
         [("complaintId", ASC), ("recordedAt", ASC)], name="complaint_events_item"
     )
     await db["complaint_events"].create_index([("customerId", ASC)], name="complaint_events_customer")
+    await db["improvement_actions"].create_index(
+        [("complaintId", ASC), ("createdAt", ASC)], name="improvements_item"
+    )
+    await db["improvement_actions"].create_index([("customerId", ASC)], name="improvements_customer")
+    await db["customer_needs"].create_index([("complaintId", ASC), ("recordedAt", ASC)], name="needs_item")
+    await db["customer_needs"].create_index([("customerId", ASC), ("recordedAt", ASC)], name="needs_customer")
     for name in DEPARTMENTS:
         await db["departments"].update_one(
             {"name": name}, {"$setOnInsert": {"_id": ObjectId(), "name": name}}, upsert=True

@@ -21,7 +21,9 @@ from domain.complaints import (
     Complaint,
     ComplaintAction,
     ComplaintStatus,
+    CustomerNeed,
     HistoryEntry,
+    ImprovementAction,
 )
 from domain.errors import NotFound, VersionConflict
 from domain.lifecycle import Actor
@@ -39,6 +41,8 @@ POLICIES = "sla_policies"
 DEPARTMENTS = "departments"
 ROUTING = "complaint_routing"
 EVENTS = "complaint_events"  # SLA breaches, for later notification (ids only)
+IMPROVEMENTS = "improvement_actions"
+NEEDS = "customer_needs"
 NEWEST_FIRST = SortKey("receivedAt", descending=True)
 
 #: The texts of an item are about the customer: withheld from analysts, erased on request.
@@ -51,6 +55,10 @@ PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
 }
 PERSONAL_DATA = Holding(COMPLAINTS, Owner.CUSTOMER, ("customerId",), PERSONAL_DOCUMENT_FIELDS)
 EVENTS_DATA = Holding("complaint_events", Owner.CUSTOMER, ("customerId",))  # ids and times only
+#: An improvement action is about the business, not the customer: exported, kept.
+IMPROVEMENTS_DATA = Holding("improvement_actions", Owner.CUSTOMER, ("customerId",))
+#: A need is what the customer said they want: personal, erased with them.
+NEEDS_DATA = Holding("customer_needs", Owner.CUSTOMER, ("customerId",), {"need": "erased"})
 
 
 # --- documents ---------------------------------------------------------------------------
@@ -161,6 +169,7 @@ def to_complaint(doc: Mapping[str, Any]) -> Complaint:
         compensation=Compensation(money(compensation), compensation["status"]) if compensation else None,  # type: ignore[arg-type]
         satisfaction=follow_up.get("satisfaction"),
         fix_held=follow_up.get("fixHeld"),
+        training_case=doc.get("trainingCase", False),
         version=doc["version"],
         created_at=doc.get("createdAt"),
         updated_at=doc.get("updatedAt"),
@@ -274,6 +283,8 @@ class ComplaintRepository:
         self._departments = db[DEPARTMENTS]
         self._routing = db[ROUTING]
         self._events = db[EVENTS]
+        self._improvements = db[IMPROVEMENTS]
+        self._needs = db[NEEDS]
 
     async def by_ids(self, ids: Sequence[str], scope: Scope) -> list[Complaint | None]:
         return await by_ids(self._complaints, ids, to_complaint, about_customers(scope))
@@ -455,6 +466,63 @@ class ComplaintRepository:
                     {"$set": {f"{clock}.breachRecordedAt": now}},
                 )
         return examined, recorded
+
+    async def add_improvement(
+        self, improvement: ImprovementAction, customer_id: str, session: AsyncClientSession
+    ) -> None:
+        await self._improvements.insert_one(
+            {
+                "_id": ObjectId(improvement.id),
+                "complaintId": ObjectId(improvement.complaint_id),
+                "customerId": ObjectId(customer_id),
+                "action": improvement.action,
+                "ownerId": ObjectId(improvement.owner_id),
+                "dueAt": improvement.due_at,
+                "trainingCase": improvement.training_case,
+                "createdAt": improvement.created_at,
+            },
+            session=session,
+        )
+
+    async def improvements_by_complaint_ids(self, ids: Sequence[str]) -> list[list[ImprovementAction]]:
+        found: dict[str, list[ImprovementAction]] = {i: [] for i in ids}
+        query = {"complaintId": {"$in": object_ids(ids)}}
+        for d in await find_all(self._improvements, query, [("complaintId", 1), ("createdAt", 1)]):
+            found[str(d["complaintId"])].append(
+                ImprovementAction(
+                    id=str(d["_id"]),
+                    complaint_id=str(d["complaintId"]),
+                    action=d["action"],
+                    owner_id=str(d["ownerId"]),
+                    due_at=d["dueAt"],
+                    training_case=d["trainingCase"],
+                    created_at=d["createdAt"],
+                )
+            )
+        return [found[i] for i in ids]
+
+    async def add_need(self, need: CustomerNeed, session: AsyncClientSession) -> None:
+        await self._needs.insert_one(
+            {
+                "_id": ObjectId(need.id),
+                "customerId": ObjectId(need.customer_id),
+                "complaintId": ObjectId(need.complaint_id),
+                "need": need.need,
+                "recordedAt": need.recorded_at,
+            },
+            session=session,
+        )
+
+    async def needs_by_complaint_ids(self, ids: Sequence[str]) -> list[list[CustomerNeed]]:
+        found: dict[str, list[CustomerNeed]] = {i: [] for i in ids}
+        query = {"complaintId": {"$in": object_ids(ids)}}
+        for d in await find_all(self._needs, query, [("complaintId", 1), ("recordedAt", 1)]):
+            found[str(d["complaintId"])].append(
+                CustomerNeed(
+                    str(d["_id"]), str(d["customerId"]), str(d["complaintId"]), d["need"], d["recordedAt"]
+                )
+            )
+        return [found[i] for i in ids]
 
     async def breach_events(self, complaint_id: str) -> list[dict[str, Any]]:
         return await find_all(self._events, {"complaintId": ObjectId(complaint_id)}, [("recordedAt", 1)])

@@ -31,6 +31,8 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     contracts.PERSONAL_DATA,
     complaints.PERSONAL_DATA,
     complaints.EVENTS_DATA,
+    complaints.IMPROVEMENTS_DATA,
+    complaints.NEEDS_DATA,
     records.PURCHASE_PERSONAL_DATA,
 )
 

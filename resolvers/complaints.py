@@ -5,8 +5,9 @@ a partner); every move is one update conditional on the status it starts from.""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,12 +21,15 @@ from domain.complaints import (
     Complaint,
     ComplaintAction,
     ComplaintStatus,
+    CustomerNeed,
     Filing,
     HistoryEntry,
+    ImprovementAction,
     applicable_policy,
     applied_targets,
     check_compensation,
     check_filing,
+    check_improvement,
     check_move,
     check_satisfaction,
     check_text,
@@ -36,6 +40,7 @@ from domain.complaints import (
 from domain.errors import BadArgument, Forbidden, NotFound, Problem, ValidationFailed
 from domain.lifecycle import Actor
 from domain.money import Money
+from domain.records import FeedbackKind
 from domain.users import Role, User
 from repositories.complaints import ComplaintFilter, money_doc
 from repositories.pagination import Page
@@ -152,6 +157,7 @@ class Move:
     note: str | None = None
     set_fields: dict[str, Any] | None = None
     pause: str | None = None
+    also: Callable[[AsyncClientSession], Awaitable[None]] | None = None  # written in the same transaction
 
 
 async def _workable(ctx: Context, complaint_id: str) -> Complaint:
@@ -182,6 +188,8 @@ async def _apply(ctx: Context, complaint: Complaint, move: Move, expected_versio
             session=session,
         )
         await ctx.complaint_stats.moved(complaint, moved, now, session)
+        if move.also is not None:
+            await move.also(session)
         return moved
 
     return await in_transaction(ctx.db, record)
@@ -313,6 +321,67 @@ async def assign(
                 [Problem(ValidationFailed.code, "give a departmentId, an ownerId or both", "departmentId")]
             )
         return Move(ComplaintAction.ASSIGN, None, None, fields)
+
+    return await move_complaint(ctx, complaint_id, version, decide)
+
+
+async def plan_improvement(
+    ctx: Context,
+    complaint_id: str,
+    action: str,
+    owner_id: str,
+    due_at: datetime,
+    training_case: bool,
+    version: int | None,
+) -> Outcome[Complaint]:
+    """Turn a resolved complaint into an improvement action (and maybe a training case):
+    the action and the item's history entry in one transaction."""
+
+    async def decide(complaint: Complaint) -> Move:
+        now = ctx.clock()
+        text = check_improvement(action, due_at, now)
+        await check_users(ctx, [(owner_id, "ownerId")])
+        improvement = ImprovementAction(
+            str(ObjectId()), complaint.id, text, owner_id, due_at, training_case, now
+        )
+        note = f"improvement: {text}" + (" (training case)" if training_case else "")
+
+        async def write(session: AsyncClientSession) -> None:
+            await ctx.complaints.add_improvement(improvement, complaint.customer_id, session)
+
+        return Move(
+            ComplaintAction.PLAN_IMPROVEMENT,
+            None,
+            note,
+            {"trainingCase": training_case} if training_case else None,
+            also=write,
+        )
+
+    return await move_complaint(ctx, complaint_id, version, decide)
+
+
+async def record_need(ctx: Context, complaint_id: str, need: str, version: int | None) -> Outcome[Complaint]:
+    """A demand suggestion becomes a need recorded on the customer (with the item's history)."""
+
+    async def decide(complaint: Complaint) -> Move:
+        if complaint.kind is not FeedbackKind.SUGGESTION_SERVICE_DEMAND:
+            raise ValidationFailed(
+                [
+                    Problem(
+                        ValidationFailed.code,
+                        "only a SUGGESTION_SERVICE_DEMAND records a customer need",
+                        "id",
+                    )
+                ]
+            )
+        text = check_text(need, "need")
+        assert text is not None
+        recorded = CustomerNeed(str(ObjectId()), complaint.customer_id, complaint.id, text, ctx.clock())
+
+        async def write(session: AsyncClientSession) -> None:
+            await ctx.complaints.add_need(recorded, session)
+
+        return Move(ComplaintAction.RECORD_NEED, None, text, also=write)
 
     return await move_complaint(ctx, complaint_id, version, decide)
 

@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.access import Access, access_for, needs_book
 from domain.clock import Clock
-from domain.complaints import DEFAULT_COMPENSATION_LIMIT, Complaint
+from domain.complaints import DEFAULT_COMPENSATION_LIMIT, Complaint, CustomerNeed, ImprovementAction
 from domain.customers import DEFAULT_PHONE_REGION, Customer
 from domain.key_accounts import Contact, ContactLink, KeyAccount, ServiceContract, VisitCadence
 from domain.tokens import ApiToken
@@ -211,6 +211,14 @@ class Context:
     @cached_property
     def department_by_id(self) -> BatchLoader[str, dict[str, Any] | None]:
         return BatchLoader(self.complaints.departments_by_ids)
+
+    @cached_property
+    def improvements_by_complaint_id(self) -> BatchLoader[str, list[ImprovementAction]]:
+        return BatchLoader(self.complaints.improvements_by_complaint_ids)
+
+    @cached_property
+    def needs_by_complaint_id(self) -> BatchLoader[str, list[CustomerNeed]]:
+        return BatchLoader(self.complaints.needs_by_complaint_ids)
 
     @cached_property
     def complaint_by_id(self) -> BatchLoader[str, Complaint | None]:

@@ -112,6 +112,26 @@ class Compensation:
     status: str = strawberry.field(description="GRANTED, or PENDING_APPROVAL above the handler's limit.")
 
 
+@strawberry.type(description="What changes so it does not happen again: the loop's 'improve'.")
+class ImprovementAction:
+    action: str
+    due_at: datetime
+    training_case: bool
+    created_at: datetime
+    _owner_id: strawberry.Private[str]
+
+    @strawberry.field
+    async def owner(self, info: strawberry.Info) -> User | None:
+        found = await info.context.user_by_id.load(self._owner_id)
+        return User.from_domain(found) if found else None
+
+
+@strawberry.type(description="A need a demand suggestion revealed, recorded on the customer.")
+class CustomerNeed:
+    need: str = strawberry.field(description=PERSONAL)
+    recorded_at: datetime
+
+
 @node_type
 @strawberry.type(
     description="A complaint, suggestion or praise from any channel, worked through the closed loop."
@@ -144,6 +164,29 @@ class Complaint(Node):
             resolution=SlaClockState.of(c.clock(SlaClock.RESOLUTION, now)),
             follow_up=SlaClockState.of(c.clock(SlaClock.FOLLOW_UP, now)),
         )
+
+    training_case: bool = strawberry.field(description="Marked as a case to train handlers with.")
+
+    @strawberry.field(description="Improvement actions this item led to (one query for the page).")
+    async def improvement_actions(self, info: strawberry.Info) -> list[ImprovementAction]:
+        found = await info.context.improvements_by_complaint_id.load(self._domain.id)
+        return [
+            ImprovementAction(
+                action=a.action,
+                due_at=a.due_at,
+                training_case=a.training_case,
+                created_at=a.created_at,
+                _owner_id=a.owner_id,
+            )
+            for a in found
+        ]
+
+    @strawberry.field(description="Needs this demand suggestion recorded on the customer.")
+    async def customer_needs(self, info: strawberry.Info) -> list[CustomerNeed]:
+        if not (await info.context.access()).shows_customer(self._domain.customer_id):
+            return []  # what a customer wants is personal data
+        found = await info.context.needs_by_complaint_id.load(self._domain.id)
+        return [CustomerNeed(need=n.need, recorded_at=n.recorded_at) for n in found]
 
     @strawberry.field
     async def customer(
@@ -203,6 +246,7 @@ class Complaint(Node):
             compensation=compensation,
             satisfaction=c.satisfaction,
             fix_held=c.fix_held,
+            training_case=c.training_case,
             history=[
                 ComplaintHistoryEntry(
                     action=h.action,
@@ -463,8 +507,55 @@ def _money(value: MoneyInput | None) -> DomainMoney | None:
     return value.to_domain() if value is not None else None
 
 
+@strawberry.input
+class PlanImprovementInput:
+    id: strawberry.ID = strawberry.field(description="A RESOLVED or CLOSED complaint.")
+    action: str
+    owner_id: strawberry.ID
+    due_at: datetime
+    training_case: bool = False
+    expected_version: int | None = None
+
+
+@strawberry.input
+class RecordCustomerNeedInput:
+    id: strawberry.ID = strawberry.field(description="A SUGGESTION_SERVICE_DEMAND item.")
+    need: str
+    expected_version: int | None = None
+
+
 @strawberry.type
 class ComplaintMutations:
+    @strawberry.mutation(
+        description="Turn a resolved complaint into an improvement action (and a training case)."
+    )
+    async def plan_improvement(self, info: strawberry.Info, input: PlanImprovementInput) -> ComplaintPayload:
+        async def use_case() -> Outcome[domain.Complaint]:
+            ids = InputIds()
+            complaint_id = ids.one(input.id, "Complaint", "id")
+            owner_id = ids.one(input.owner_id, "User", "ownerId")
+            ids.check()
+            return await use_cases.plan_improvement(
+                info.context,
+                complaint_id,
+                input.action,
+                owner_id,
+                input.due_at,
+                input.training_case,
+                input.expected_version,
+            )
+
+        return await respond(ComplaintPayload.of, use_case)
+
+    @strawberry.mutation(description="Record the need a demand suggestion revealed on the customer.")
+    async def record_customer_need(
+        self, info: strawberry.Info, input: RecordCustomerNeedInput
+    ) -> ComplaintPayload:
+        ctx = info.context
+        return await _moved(
+            input.id, lambda i: use_cases.record_need(ctx, i, input.need, input.expected_version)
+        )
+
     @strawberry.mutation(description="Record a complaint or other feedback from any channel.")
     async def file_complaint(self, info: strawberry.Info, input: FileComplaintInput) -> ComplaintPayload:
         async def use_case() -> Outcome[domain.Complaint]:

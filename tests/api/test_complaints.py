@@ -404,3 +404,91 @@ async def test_the_queue_costs_the_same_commands_for_5_items_as_for_50(agent, cu
         assert len(body["data"]["complaints"]["edges"]) == n
         costs.append(body["extensions"]["db"]["commands"])
     assert costs[0] == costs[1]  # token, page, customers, owners, departments
+
+
+IMPROVE = """mutation($input: PlanImprovementInput!) { planImprovement(input: $input) {
+  complaint { status trainingCase improvementActions { action dueAt trainingCase owner { name } }
+    history { action note } } errors { code message field } } }"""
+NEED = """mutation($input: RecordCustomerNeedInput!) { recordCustomerNeed(input: $input) {
+  complaint { customerNeeds { need recordedAt } history { action } } errors { code message field } } }"""
+
+
+async def test_a_resolved_complaint_becomes_an_improvement_and_a_training_case(agent, customer, db) -> None:
+    item = await file_complaint(agent, customer)
+    early = await payload(
+        agent,
+        IMPROVE,
+        {
+            "id": item["id"],
+            "action": "x",
+            "ownerId": agent.user_id,
+            "dueAt": (T0 + timedelta(days=30)).isoformat(),
+        },
+    )
+    assert [e["code"] for e in early["errors"]] == ["INVALID_TRANSITION"]  # not resolved yet
+    await payload(agent, ACKNOWLEDGE, {"id": item["id"], "response": "ok"})
+    await payload(agent, RESOLVE, {"id": item["id"], "resolution": "re-sent"})
+    planned = await payload(
+        agent,
+        IMPROVE,
+        {
+            "id": item["id"],
+            "action": "double-check labels at the sorting centre",
+            "ownerId": agent.user_id,
+            "dueAt": (T0 + timedelta(days=30)).isoformat(),
+            "trainingCase": True,
+        },
+    )
+    assert planned["errors"] == []
+    complaint = planned["complaint"]
+    assert complaint["status"] == "RESOLVED" and complaint["trainingCase"] is True
+    assert complaint["improvementActions"] == [
+        {
+            "action": "double-check labels at the sorting centre",
+            "dueAt": (T0 + timedelta(days=30)).isoformat(),
+            "trainingCase": True,
+            "owner": {"name": "cx_agent-tester"},
+        }
+    ]
+    assert complaint["history"][-1]["action"] == "PLAN_IMPROVEMENT"
+    assert await db["improvement_actions"].count_documents({}) == 1
+
+
+async def test_a_demand_suggestion_records_a_customer_need(agent, analyst, customer) -> None:
+    complaint = await file_complaint(agent, customer)
+    refused = await payload(agent, NEED, {"id": complaint["id"], "need": "weekend delivery"})
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("VALIDATION", "id")]
+    suggestion = await file_complaint(
+        agent, customer, kind="SUGGESTION_SERVICE_DEMAND", summary="deliver on Sundays"
+    )
+    recorded = await payload(agent, NEED, {"id": suggestion["id"], "need": "weekend delivery"})
+    assert recorded["complaint"]["customerNeeds"] == [
+        {"need": "weekend delivery", "recordedAt": T0.isoformat()}
+    ]
+    query = "query($id: ID!) { complaint(id: $id) { customerNeeds { need } } }"
+    assert (await analyst.execute(query, {"id": suggestion["id"]}))["complaint"]["customerNeeds"] == []
+
+
+async def test_a_business_hours_policy_counts_only_open_hours(agent, customer, db) -> None:
+    # Data, not code: a policy for LOW items on a 09:00-17:00 Monday-Friday calendar in Shanghai.
+    await db["sla_policies"].insert_one(
+        {
+            "_id": "low-business-hours",
+            "name": "low, business hours",
+            "order": 5,
+            "match": {"severities": ["LOW"]},
+            "targets": {"FIRST_RESPONSE": {"seconds": 3600, "businessHours": True}},
+            "calendar": {
+                "timeZone": "Asia/Shanghai",
+                "weeklyHours": [[d, "09:00", "17:00"] for d in range(5)],
+                "holidays": [],
+            },
+        }
+    )
+    friday_1630 = "2026-11-20T08:30:00+00:00"  # 16:30 in Shanghai
+    item = await file_complaint(agent, customer, severity="LOW", receivedAt=friday_1630)
+    assert item["sla"]["policy"] == "low, business hours"
+    # Half an hour on Friday, half on Monday: Monday 09:30 in Shanghai.
+    assert item["sla"]["firstResponse"]["dueAt"] == "2026-11-23T01:30:00+00:00"
+    # The resolution target is the default's, in calendar time.
+    assert item["sla"]["resolution"]["dueAt"] == "2026-11-21T08:30:00+00:00"
