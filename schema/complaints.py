@@ -524,6 +524,29 @@ class RecordCustomerNeedInput:
     expected_version: int | None = None
 
 
+async def _file(info: strawberry.Info, input: FileComplaintInput) -> ComplaintPayload:
+    async def use_case() -> Outcome[domain.Complaint]:
+        ids = InputIds()
+        customer_id = ids.one(input.customer_id, "Customer", "customerId")
+        key_account_id = ids.optional(input.key_account_id, "KeyAccount", "keyAccountId")
+        ids.check()
+        filing = Filing(
+            customer_id=customer_id,
+            key_account_id=key_account_id,
+            channel=input.channel,
+            kind=input.kind,
+            category=input.category,
+            severity=input.severity,
+            summary=input.summary,
+            description=input.description,
+            received_at=input.received_at,
+            department_at_fault=input.department_at_fault,
+        )
+        return await use_cases.file_complaint(info.context, filing)
+
+    return await respond(ComplaintPayload.of, use_case)
+
+
 @strawberry.type
 class ComplaintMutations:
     @strawberry.mutation(
@@ -558,26 +581,13 @@ class ComplaintMutations:
 
     @strawberry.mutation(description="Record a complaint or other feedback from any channel.")
     async def file_complaint(self, info: strawberry.Info, input: FileComplaintInput) -> ComplaintPayload:
-        async def use_case() -> Outcome[domain.Complaint]:
-            ids = InputIds()
-            customer_id = ids.one(input.customer_id, "Customer", "customerId")
-            key_account_id = ids.optional(input.key_account_id, "KeyAccount", "keyAccountId")
-            ids.check()
-            filing = Filing(
-                customer_id=customer_id,
-                key_account_id=key_account_id,
-                channel=input.channel,
-                kind=input.kind,
-                category=input.category,
-                severity=input.severity,
-                summary=input.summary,
-                description=input.description,
-                received_at=input.received_at,
-                department_at_fault=input.department_at_fault,
-            )
-            return await use_cases.file_complaint(info.context, filing)
+        return await _file(info, input)
 
-        return await respond(ComplaintPayload.of, use_case)
+    @strawberry.mutation(
+        description="The same as fileComplaint, by the name feedback intake uses (any kind)."
+    )
+    async def file_feedback(self, info: strawberry.Info, input: FileComplaintInput) -> ComplaintPayload:
+        return await _file(info, input)
 
     @strawberry.mutation(
         description="The first response: OPEN → ACKNOWLEDGED (meets the first-response clock)."

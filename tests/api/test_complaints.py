@@ -492,3 +492,69 @@ async def test_a_business_hours_policy_counts_only_open_hours(agent, customer, d
     assert item["sla"]["firstResponse"]["dueAt"] == "2026-11-23T01:30:00+00:00"
     # The resolution target is the default's, in calendar time.
     assert item["sla"]["resolution"]["dueAt"] == "2026-11-21T08:30:00+00:00"
+
+
+# Every move from every status: allowed where the loop says, INVALID_TRANSITION elsewhere.
+PATHS = {  # how to bring a fresh item to each status
+    "OPEN": [],
+    "ACKNOWLEDGED": ["ack"],
+    "IN_PROGRESS": ["ack", "start"],
+    "WAITING_ON_CUSTOMER": ["ack", "wait"],
+    "PENDING_APPROVAL": ["ack", "resolve_big"],
+    "RESOLVED": ["ack", "resolve"],
+    "CLOSED": ["ack", "resolve", "follow_up"],
+    "DISCARDED": ["discard"],
+}
+MOVES = {
+    "ack": (ACKNOWLEDGE, {"response": "hello"}),
+    "start": (START, {}),
+    "wait": (WAIT, {"reason": "asked for photos"}),
+    "resolve": (RESOLVE, {"resolution": "fixed"}),
+    "resolve_big": (RESOLVE, {"resolution": "refund", "compensation": {"amount": "500", "currency": "CNY"}}),
+    "approve": (APPROVE, {}),
+    "follow_up": (FOLLOW_UP, {"satisfaction": 5, "fixHeld": True}),
+    "reopen": (REOPEN, {"reason": "again"}),
+    "discard": (DISCARD, {"reason": "spam"}),
+}
+ALLOWED = {
+    "ack": {"OPEN"},
+    "start": {"OPEN", "ACKNOWLEDGED", "WAITING_ON_CUSTOMER"},
+    "wait": {"ACKNOWLEDGED", "IN_PROGRESS"},
+    "resolve": {"ACKNOWLEDGED", "IN_PROGRESS"},
+    "approve": {"PENDING_APPROVAL"},
+    "follow_up": {"RESOLVED"},
+    "reopen": {"RESOLVED", "CLOSED"},
+    "discard": {"OPEN", "ACKNOWLEDGED"},
+}
+
+
+@pytest.mark.parametrize("status", list(PATHS))
+async def test_every_move_from_every_status(admin, customer, status) -> None:
+    for move, allowed_from in ALLOWED.items():
+        item = await file_complaint(admin, customer)
+        for step in PATHS[status]:
+            document, extra = MOVES[step]
+            assert (await payload(admin, document, {"id": item["id"], **extra}))["errors"] == [], step
+        document, extra = MOVES[move]
+        result = await payload(admin, document, {"id": item["id"], **extra})
+        if status in allowed_from:
+            assert result["errors"] == [], (move, status, result["errors"])
+        else:
+            assert [(e["code"], e["field"]) for e in result["errors"]] == [("INVALID_TRANSITION", "id")], (
+                move,
+                status,
+            )
+
+
+async def test_a_late_resolution_and_a_late_follow_up_are_breaches(agent, customer, clock) -> None:
+    item = await file_complaint(agent, customer)
+    await payload(agent, ACKNOWLEDGE, {"id": item["id"], "response": "ok"})
+    clock.advance(timedelta(hours=25))
+    resolved = (await payload(agent, RESOLVE, {"id": item["id"], "resolution": "finally"}))["complaint"]
+    assert resolved["sla"]["resolution"]["breached"] is True
+    assert resolved["sla"]["resolution"]["remainingSeconds"] == -3600
+    clock.advance(timedelta(days=4))
+    closed = (await payload(agent, FOLLOW_UP, {"id": item["id"], "satisfaction": 2, "fixHeld": False}))[
+        "complaint"
+    ]
+    assert closed["sla"]["followUp"]["breached"] is True
