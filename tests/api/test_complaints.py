@@ -558,3 +558,31 @@ async def test_a_late_resolution_and_a_late_follow_up_are_breaches(agent, custom
         "complaint"
     ]
     assert closed["sla"]["followUp"]["breached"] is True
+
+
+async def test_the_queue_filters(agent, manager, customer, clock) -> None:
+    organisation_id = await organisation(agent, "Harbour Logistics Ltd")
+    account = await create_key_account(manager, organisation_id)
+    logistics = await file_complaint(agent, customer, category="LOGISTICS")
+    billing = await file_complaint(
+        agent, customer, category="BILLING", receivedAt=(T0 - timedelta(days=3)).isoformat()
+    )
+    theirs = await file_complaint(manager, organisation_id, keyAccountId=account["id"], category="SERVICE")
+    await payload(agent, ACKNOWLEDGE, {"id": logistics["id"], "response": "ok"})
+
+    async def ids(**filter_) -> set[str]:
+        found = (await agent.execute(COMPLAINTS, {"filter": filter_}))["complaints"]["edges"]
+        return {e["node"]["id"] for e in found}
+
+    assert await ids(status="ACKNOWLEDGED") == {logistics["id"]}
+    assert await ids(status="OPEN") == {billing["id"], theirs["id"]}
+    assert await ids(category="BILLING") == {billing["id"]}
+    assert await ids(customerId=customer) == {logistics["id"], billing["id"]}
+    assert await ids(keyAccountId=account["id"]) == {theirs["id"]}
+    assert await ids(receivedTo=(T0 - timedelta(days=1)).isoformat()) == {billing["id"]}
+    assert await ids(receivedFrom=(T0 - timedelta(hours=1)).isoformat()) == {logistics["id"], theirs["id"]}
+    # The manager's queue holds only their book's customers' items.
+    mine = (await manager.execute(COMPLAINTS))["complaints"]
+    assert [e["node"]["id"] for e in mine["edges"]] == [theirs["id"]]
+    [error] = await agent.errors(COMPLAINTS, {"filter": {"customerId": account["id"]}})
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "filter.customerId"}
