@@ -399,6 +399,15 @@ COMPLAINT_SUMMARIES = {
 }
 
 
+def _demo_delay(rng: random.Random, usual: timedelta) -> timedelta:
+    """Within `usual` four times in five, up to three times as long otherwise."""
+    seconds = usual.total_seconds()
+    late = rng.random() < 0.2
+    return timedelta(
+        seconds=rng.uniform(seconds, 3 * seconds) if late else rng.uniform(0.1 * seconds, seconds)
+    )
+
+
 def _demo_item(
     rng: random.Random,
     n: int,
@@ -442,10 +451,15 @@ def _demo_item(
     item, at = filed, received
     moves: list[tuple[Complaint, Complaint, datetime]] = []
     steps = [
-        (ComplaintAction.ACKNOWLEDGE, ComplaintStatus.ACKNOWLEDGED, timedelta(minutes=rng.randint(5, 150))),
+        # Most teams answer within the hour and resolve within the day; some do not.
+        (ComplaintAction.ACKNOWLEDGE, ComplaintStatus.ACKNOWLEDGED, _demo_delay(rng, timedelta(minutes=55))),
         (ComplaintAction.START_WORK, ComplaintStatus.IN_PROGRESS, timedelta(minutes=rng.randint(5, 60))),
-        (ComplaintAction.RESOLVE, ComplaintStatus.RESOLVED, timedelta(hours=rng.randint(1, 36))),
-        (ComplaintAction.RECORD_FOLLOW_UP, ComplaintStatus.CLOSED, timedelta(days=rng.randint(1, 4))),
+        (ComplaintAction.RESOLVE, ComplaintStatus.RESOLVED, _demo_delay(rng, timedelta(hours=20))),
+        (
+            ComplaintAction.RECORD_FOLLOW_UP,
+            ComplaintStatus.CLOSED,
+            _demo_delay(rng, timedelta(days=2, hours=20)),
+        ),
     ]
     if rng.random() < 0.05:
         steps = [(ComplaintAction.DISCARD, ComplaintStatus.DISCARDED, timedelta(minutes=rng.randint(5, 60)))]
