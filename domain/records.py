@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 
 from domain.money import Money
@@ -49,10 +50,28 @@ class FeedbackCategory(Enum):
 
 
 @dataclass(frozen=True)
+class PurchaseLine:
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    points_per_unit: int = 0
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+    @property
+    def points(self) -> int:
+        return self.points_per_unit * self.quantity
+
+
+@dataclass(frozen=True)
 class Purchase:
     id: str
     customer_id: str
     purchased_at: datetime
-    amount: Money
+    amount: Money  # the order total
     units: int
     channel: Channel | None
+    lines: tuple[PurchaseLine, ...] = ()  # none for records imported without lines
+    points: int = 0  # points the purchase earns (lines' points per unit x quantity)
