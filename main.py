@@ -268,6 +268,23 @@ def _outcome_line(outcome: RunOutcome) -> str:
     return f"{line}: {result.summary}" if result.summary else line
 
 
+rollups_cli = typer.Typer(
+    help="Running totals that reports read.", no_args_is_help=True, rich_markup_mode=None
+)
+cli.add_typer(rollups_cli, name="rollups")
+
+
+@rollups_cli.command("rebuild")
+def rebuild_rollups() -> None:
+    """Recompute every running total (customer figures, experience, lifecycle and RFM
+    rollups) from the raw collections, under the rollups-rebuild job's lease."""
+    settings = get_settings()
+    outcome = _with_database(lambda db: job_runner(db, system_clock, settings).run("rollups-rebuild"))
+    if outcome.status is RunStatus.FAILED:
+        fail(f"rebuild failed: {outcome.run.error_type if outcome.run else 'unknown'} (see the log)")
+    typer.echo(_outcome_line(outcome))
+
+
 @jobs_cli.command("list")
 def list_jobs() -> None:
     """The registered jobs: their schedule in `serve`, their last run, and who runs them

@@ -7,12 +7,15 @@ the viewer may see, and an id out of scope is simply not found); resolvers mask 
 personal fields of records outside `Access.details` with `mask`. A new kind of record
 plugs in by saying which scope governs it and declaring its personal fields.
 
-| role            | customers (rows)       | personal data of        | dossiers            |
-| --------------- | ---------------------- | ----------------------- | ------------------- |
-| ADMIN, CX_AGENT | all                    | all                     | all                 |
-| ACCOUNT_MANAGER | all                    | their book's customers  | their book          |
-| PARTNER         | shared with partner id | none                    | none                |
-| ANALYST         | all                    | none                    | all, people masked  |
+| role            | customers (rows)       | personal data of        | dossiers            | purchases, touchpoints | tiers, RFM, churn risk |
+| --------------- | ---------------------- | ----------------------- | ------------------- | ---------------------- | ---------------------- |
+| ADMIN, CX_AGENT | all                    | all                     | all                 | all                    | all                    |
+| ACCOUNT_MANAGER | all                    | their book's customers  | their book          | their book's customers | their book's customers |
+| PARTNER         | shared with partner id | none                    | none                | none                   | none                   |
+| ANALYST         | all                    | none                    | all, people masked  | none (aggregates only) | all                    |
+
+Reports over the whole base (segments, experience, KPIs, complaint figures) are for
+ADMIN, CX_AGENT and ANALYST.
 """
 
 from __future__ import annotations
@@ -97,6 +100,8 @@ class Access:
     dossiers: Scope  # key accounts and every record kept in them
     people_in_dossiers: bool  # contacts' personal fields unmasked
     sees_sharing: bool  # a customer's sharedWith list
+    activity: Scope = NOTHING  # customers whose purchases and touchpoints they read
+    figures: Scope = NOTHING  # customers whose tier, RFM and churn risk they read
 
     @property
     def searchable_customers(self) -> Scope:
@@ -112,17 +117,28 @@ def access_for(viewer: User, book: Book | None = None) -> Access:
     """The policy. `book` is required for account managers (see needs_book)."""
     role = viewer.role
     if role in STAFF_WITH_FULL_VIEW:
-        return Access(viewer, EVERYTHING, EVERYTHING, EVERYTHING, True, sees_sharing(viewer))
+        return Access(
+            viewer, EVERYTHING, EVERYTHING, EVERYTHING, True, sees_sharing(viewer), EVERYTHING, EVERYTHING
+        )
     if role is Role.ACCOUNT_MANAGER:
         if book is None:
             raise ValueError("an account manager's access depends on their book")
         mine = Scope(key_account_ids=book.key_account_ids, customer_ids=book.customer_ids)
-        return Access(viewer, EVERYTHING, Scope(customer_ids=book.customer_ids), mine, True, False)
+        customers = Scope(customer_ids=book.customer_ids)
+        return Access(viewer, EVERYTHING, customers, mine, True, False, customers, customers)
     if role is Role.PARTNER and viewer.partner_id:
         return Access(viewer, Scope(partner_id=viewer.partner_id), NOTHING, NOTHING, False, False)
     if role is Role.ANALYST:
-        return Access(viewer, EVERYTHING, NOTHING, EVERYTHING, False, False)
+        return Access(viewer, EVERYTHING, NOTHING, EVERYTHING, False, False, NOTHING, EVERYTHING)
     return Access(viewer, NOTHING, NOTHING, NOTHING, False, False)
+
+
+#: Roles that read reports over the whole customer base.
+REPORT_READERS = frozenset({Role.ADMIN, Role.CX_AGENT, Role.ANALYST})
+
+
+def may_read_reports(viewer: User) -> bool:
+    return viewer.role in REPORT_READERS
 
 
 # --- masking -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ score = sum of weight x value, rounded to 4 places. A customer with no purchase 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.figures import CustomerFigures
@@ -40,7 +40,7 @@ class ChurnWeights:
 
 @dataclass(frozen=True)
 class ChurnRules:
-    weights: ChurnWeights = ChurnWeights()
+    weights: ChurnWeights = field(default_factory=ChurnWeights)
     default_rhythm_days: int = 90  # the expected gap for a customer with one purchase
     complaint_window_days: int = 90
     complaints_for_full_signal: int = 3

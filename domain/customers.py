@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -12,8 +12,10 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from domain.churn import ChurnRisk
+from domain.figures import CustomerFigures
 from domain.lifecycle import LifecycleEvent, LifecycleStage
-from domain.validation import LONG_TEXT_MAX, NAME_MAX, Problems
+from domain.validation import IDEMPOTENCY_KEY_MAX, LONG_TEXT_MAX, NAME_MAX, Problems
 
 
 class CustomerKind(Enum):
@@ -25,7 +27,6 @@ TAG_MAX = 50
 SOURCE_MAX = 100
 EMAIL_MAX = 254
 PHONE_INPUT_MAX = 40
-IDEMPOTENCY_KEY_MAX = 200
 #: Where a phone number written without a country code is from (a setting's default).
 DEFAULT_PHONE_REGION = "CN"
 
@@ -53,6 +54,9 @@ class Customer:
     version: int
     created_at: datetime
     updated_at: datetime
+    figures: CustomerFigures = field(default_factory=CustomerFigures)  # running totals, kept on write
+    churn_risk: ChurnRisk | None = None  # as last scored (on a purchase, a touchpoint, the churn scan)
+    figures_withheld: bool = False  # the viewer may not read figures, tier, RFM or churn risk
 
 
 def check_profile(

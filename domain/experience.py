@@ -15,8 +15,10 @@ KPIs of a period P (lifecycle figures count the stage moves of domain.md §2):
   could be: those ACQUIRED at the start of P plus those acquired during it;
 - churn rate: customers lapsed in P over the active base at its start (ACQUIRED, ACTIVE,
   RETAINED, AT_RISK);
-- retention rate: (active at the end - acquired in P) / active at the start, the usual
-  customer retention rate (customers won back in P count as kept).
+- retention rate: (active at the end - acquired in P - won back in P) / active at the start,
+  the usual customer retention rate (E - N) / S, with customers won back during P counted
+  as returning, not as kept: they were not in the base at the start. With every move
+  counted it equals 1 - churn rate.
 """
 
 from __future__ import annotations
@@ -153,7 +155,7 @@ class Kpis:
 
 
 def kpis(experience: ExperienceTotals, lifecycle: LifecycleTotals) -> Kpis:
-    kept = max(lifecycle.active_at_end - lifecycle.acquired, 0)
+    kept = max(lifecycle.active_at_end - lifecycle.acquired - lifecycle.won_back, 0)
     return Kpis(
         satisfaction_rate=experience.satisfaction_rate,
         nps=experience.nps,

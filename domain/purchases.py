@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from domain.customers import IDEMPOTENCY_KEY_MAX, request_fingerprint
+from domain.customers import request_fingerprint
 from domain.lifecycle import LifecycleAction, LifecycleStage
 from domain.money import Money
 from domain.records import Channel, PurchaseLine
-from domain.validation import Problems
+from domain.validation import IDEMPOTENCY_KEY_MAX, Problems
 
 LINES_MAX = 100
 SKU_MAX = 64
@@ -34,9 +34,9 @@ class PurchaseRequest:
 
     customer_id: str
     purchased_at: datetime
+    channel: Channel
     lines: Sequence[PurchaseLine]
     idempotency_key: str
-    channel: Channel | None = None
     currency: str | None = None  # None: the deployment's currency
 
 
@@ -46,7 +46,7 @@ class CheckedPurchase:
     purchased_at: datetime
     lines: tuple[PurchaseLine, ...]
     idempotency_key: str
-    channel: Channel | None
+    channel: Channel
     amount: Money
     units: int
     points: int
@@ -87,7 +87,7 @@ def check_purchase(request: PurchaseRequest, now: datetime, currency: str) -> Ch
     fingerprint = request_fingerprint(
         {
             "customer": request.customer_id,
-            "purchasedAt": request.purchased_at.isoformat(),
+            "purchasedAt": request.purchased_at.astimezone(UTC).isoformat(),
             "channel": request.channel,
             "lines": [[x.sku, x.quantity, str(x.unit_price.normalize()), x.points_per_unit] for x in lines],
         }

@@ -18,7 +18,7 @@ Segments, the first rule that matches:
 2. HIGH_VALUE_LOYAL: R, F and M all 4 or 5 → privileges, birthday treatment, first to try;
 3. CANNOT_LOSE: F and M 4 or 5 but R 3 or less → big spenders slipping away;
 4. AT_RISK: R 3 or less → buying less recently than the base;
-5. NEW: a single purchase, recently;
+5. NEW: a frequency score of 1 (with the default thresholds: a single purchase), recently;
 6. POTENTIAL: recent repeat buyers not yet of high value → scenario coupons.
 """
 
@@ -167,3 +167,32 @@ def segment_areas(segment: Segment, as_of: date, thresholds: RfmThresholds) -> l
             first = None if high_days is None else as_of - timedelta(days=high_days)
             areas.append(SegmentArea(first, as_of - timedelta(days=low_days), cells))
     return areas
+
+
+@dataclass(frozen=True)
+class SegmentShare:
+    segment: Segment
+    count: int
+    share: float | None  # of the customers with a purchase by the day asked about
+    total_spend: Decimal
+
+
+def distribution(
+    cells: Sequence[tuple[date, str, int, Decimal]], as_of: date, thresholds: RfmThresholds
+) -> list[SegmentShare]:
+    """Every segment's customers and spend on `as_of`, from (last-purchase day, F/M cell,
+    customers, spend) totals; segments in their declared order, empty ones included."""
+    counts = dict.fromkeys(Segment, 0)
+    spend = dict.fromkeys(Segment, Decimal(0))
+    for day, cell, customers, total in cells:
+        if day > as_of:
+            continue
+        f, m = cell_scores(cell)
+        segment = segment_of((as_of - day).days, f, m, thresholds)
+        counts[segment] += customers
+        spend[segment] += total
+    everyone = sum(counts.values())
+    return [
+        SegmentShare(s, counts[s], round(counts[s] / everyone, 4) if everyone else None, spend[s])
+        for s in Segment
+    ]

@@ -21,9 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
-from domain.customers import IDEMPOTENCY_KEY_MAX
 from domain.records import Channel
-from domain.validation import LONG_TEXT_MAX, Problems
+from domain.validation import IDEMPOTENCY_KEY_MAX, LONG_TEXT_MAX, Problems
 
 
 class JourneyStage(Enum):

@@ -25,6 +25,7 @@ from migrations import (
     m0009_audit_log,
     m0010_jobs,
     m0011_complaints,
+    m0012_journeys,
 )
 
 log = structlog.get_logger(__name__)
@@ -42,6 +43,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0009_audit_log,
     m0010_jobs,
     m0011_complaints,
+    m0012_journeys,
 )
 
 

@@ -2,6 +2,8 @@
 own collections: contacts, relationships, visit logs, service contracts; plus the
 complaint and purchase records a dossier shows (filled by later capabilities)."""
 
+from typing import Any
+
 from pymongo import ASCENDING as ASC
 from pymongo import DESCENDING as DESC
 from pymongo import IndexModel
@@ -154,7 +156,7 @@ COMPLAINTS = {
     "required": ["customerId", "receivedAt"],
     "properties": {"customerId": OID, "receivedAt": DATE},
 }
-PURCHASES = {
+PURCHASES: dict[str, Any] = {
     "bsonType": "object",
     "required": ["customerId", "purchasedAt", "amount", "units"],
     "properties": {"customerId": OID, "purchasedAt": DATE, "amount": MONEY, "units": {**INT, "minimum": 1}},

@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from domain.access import PersonalFields, Scope
+from domain.churn import ComplaintHistory
 from domain.complaints import (
     Clock,
     Compensation,
@@ -31,7 +32,7 @@ from domain.money import Money
 from domain.records import Channel, FeedbackCategory, FeedbackKind, Severity
 from domain.sla import BusinessCalendar, Pause, PolicyMatch, SlaClock, SlaPolicy, Target
 from repositories.access import about_customers, within
-from repositories.documents import by_ids, find_all, money, money_document, object_ids
+from repositories.documents import aggregate_all, by_ids, find_all, money, money_document, object_ids
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, count_children, find_child_pages, find_page
 from repositories.personal_data import Holding, Owner
@@ -294,6 +295,36 @@ class ComplaintRepository:
         if found is None:
             raise NotFound("no complaint with this id", field)
         return found
+
+    async def churn_histories(
+        self, customer_ids: Sequence[str] | None, since: datetime
+    ) -> dict[str, ComplaintHistory]:
+        """Per customer, complaints received since `since` and how many ended badly (the
+        follow-up found the fix did not hold, or the customer unsatisfied): one aggregate,
+        for some customers or (None) for all."""
+        match: dict[str, Any] = {"kind": FeedbackKind.COMPLAINT.value, "receivedAt": {"$gte": since}}
+        if customer_ids is not None:
+            match["customerId"] = {"$in": object_ids(customer_ids)}
+        bad = {
+            "$or": [
+                {"$eq": ["$followUp.fixHeld", False]},
+                {"$lte": [{"$ifNull": ["$followUp.satisfaction", 99]}, 2]},
+            ]
+        }
+        pipeline: list[dict[str, Any]] = [
+            {"$match": match},
+            {
+                "$group": {
+                    "_id": "$customerId",
+                    "recent": {"$sum": 1},
+                    "bad": {"$sum": {"$cond": [bad, 1, 0]}},
+                }
+            },
+        ]
+        return {
+            str(d["_id"]): ComplaintHistory(recent=d["recent"], bad_outcomes=d["bad"])
+            for d in await aggregate_all(self._complaints, pipeline)
+        }
 
     async def policies(self) -> list[SlaPolicy]:
         return [to_policy(d) for d in await find_all(self._policies, {}, [("order", 1), ("_id", 1)])]

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from bson import ObjectId
+from bson import Decimal128, ObjectId
+from pymongo import ReturnDocument, UpdateMany, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from domain.access import EVERYTHING, PersonalFields, Scope
+from domain.churn import ChurnRisk, ChurnSignal
 from domain.customers import Customer, CustomerKind
 from domain.errors import Duplicate, IdempotencyKeyReused, NotFound
+from domain.figures import CustomerFigures
 from domain.lifecycle import (
     INITIAL_STAGE,
     Actor,
@@ -22,19 +26,24 @@ from domain.lifecycle import (
     LifecycleEvent,
     LifecycleStage,
 )
+from domain.rfm import SegmentArea
 from domain.search import fold
+from domain.tiers import ValueTier
 from repositories.access import scope_filter, within
 from repositories.documents import (
+    aggregate_all,
     by_ids,
     day,
     day_of,
     insert_missing,
     update_at_version,
+    without_none,
 )
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, find_page
 from repositories.personal_data import Holding, Owner
 from repositories.search import combine, search_clauses, search_fields
+from repositories.transactions import StaleRead
 
 COLLECTION = "customers"
 EMAIL_INDEX = "customers_email_unique"
@@ -68,6 +77,21 @@ PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
 PERSONAL_DATA = Holding(COLLECTION, Owner.CUSTOMER, ("_id",), PERSONAL_DOCUMENT_FIELDS)
 
 
+def segment_filter(areas: Sequence[SegmentArea]) -> dict[str, Any]:
+    """Customers in a segment: last purchase within one of its day ranges, on one of its cells."""
+    clauses = []
+    for area in areas:
+        last_purchase: dict[str, Any] = {"$lt": day(area.last_day + timedelta(days=1))}
+        if area.first_day is not None:
+            last_purchase["$gte"] = day(area.first_day)
+        clauses.append(
+            {"figures.rfmCell": {"$in": sorted(area.cells)}, "figures.lastPurchaseAt": last_purchase}
+        )
+    if not clauses:
+        return {"_id": {"$in": []}}
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+
 def customer_scope(scope: Scope) -> dict[str, Any] | None:
     """Which customer documents a scope admits."""
     return scope_filter(
@@ -83,6 +107,9 @@ class CustomerFilter:
     lifecycle_stage: LifecycleStage | None = None
     search_words: Sequence[str] = ()  # folded and bounded (domain.search.search_words)
     tag: str | None = None
+    value_tier: ValueTier | None = None
+    segment_areas: Sequence[SegmentArea] | None = None  # domain.rfm.segment_areas of a segment
+    churn_risk_above: float | None = None  # as last scored
     scope: Scope = EVERYTHING  # which customers the viewer may read
     searchable: Scope = EVERYTHING  # which of them a search may match (it reads personal data)
 
@@ -110,7 +137,73 @@ def _event(doc: Mapping[str, Any]) -> LifecycleEvent:
     )
 
 
+def figures_document(
+    figures: CustomerFigures, tier: ValueTier, rfm_cell: str | None, churn: ChurnRisk | None
+) -> dict[str, Any]:
+    """A customer's running figures as stored, with what filters query: the tier, the F/M
+    cell and the churn score (derived on write with the rules of the day)."""
+    doc: dict[str, Any] = {
+        "orders": figures.orders,
+        "units": figures.units,
+        "spend": Decimal128(figures.spend),
+        "firstPurchaseAt": figures.first_purchase_at,
+        "lastPurchaseAt": figures.last_purchase_at,
+        "firstOrderUnits": figures.first_order_units,
+        "firstPurchaseId": figures.first_purchase_id,
+        "touchpoints": figures.touchpoints,
+        "firstTouchpointAt": figures.first_touchpoint_at,
+        "lastTouchpointAt": figures.last_touchpoint_at,
+        "lastAnswerAt": figures.last_answer_at,
+        "lastAnswerId": figures.last_answer_id,
+        "lastSatisfaction": figures.last_satisfaction,
+        "lastNps": figures.last_nps,
+        "valueTier": tier.value,
+        "rfmCell": rfm_cell,
+        "churnRisk": churn_document(churn),
+    }
+    return without_none(doc)
+
+
+def churn_document(churn: ChurnRisk | None) -> dict[str, Any] | None:
+    if churn is None:
+        return None
+    return {
+        "score": churn.score,
+        "signals": [{"name": s.name, "weight": s.weight, "value": s.value} for s in churn.signals],
+        "scoredAt": churn.scored_at,
+    }
+
+
+def to_figures(doc: Mapping[str, Any] | None) -> CustomerFigures:
+    if not doc:
+        return CustomerFigures()
+    return CustomerFigures(
+        orders=doc["orders"],
+        units=doc["units"],
+        spend=doc["spend"].to_decimal(),
+        first_purchase_at=doc.get("firstPurchaseAt"),
+        last_purchase_at=doc.get("lastPurchaseAt"),
+        first_order_units=doc.get("firstOrderUnits", 0),
+        first_purchase_id=doc.get("firstPurchaseId"),
+        touchpoints=doc["touchpoints"],
+        first_touchpoint_at=doc.get("firstTouchpointAt"),
+        last_touchpoint_at=doc.get("lastTouchpointAt"),
+        last_answer_at=doc.get("lastAnswerAt"),
+        last_answer_id=doc.get("lastAnswerId"),
+        last_satisfaction=doc.get("lastSatisfaction"),
+        last_nps=doc.get("lastNps"),
+    )
+
+
+def to_churn(doc: Mapping[str, Any] | None) -> ChurnRisk | None:
+    if not doc:
+        return None
+    signals = tuple(ChurnSignal(s["name"], s["weight"], s["value"]) for s in doc["signals"])
+    return ChurnRisk(doc["score"], signals, doc["scoredAt"])
+
+
 def to_customer(doc: Mapping[str, Any]) -> Customer:
+    figures = doc.get("figures")
     return Customer(
         id=str(doc["_id"]),
         kind=CustomerKind(doc["kind"]),
@@ -127,6 +220,8 @@ def to_customer(doc: Mapping[str, Any]) -> Customer:
         version=doc["version"],
         created_at=doc["createdAt"],
         updated_at=doc["updatedAt"],
+        figures=to_figures(figures),
+        churn_risk=to_churn(figures.get("churnRisk") if figures else None),
     )
 
 
@@ -256,7 +351,11 @@ class CustomerRepository:
             raise
 
     async def record_transition(
-        self, customer_id: str, expected_version: int, event: LifecycleEvent
+        self,
+        customer_id: str,
+        expected_version: int,
+        event: LifecycleEvent,
+        session: AsyncClientSession | None = None,
     ) -> Customer:
         """Stage change and its history entry in one atomic write, guarded by version."""
         return await self._versioned(
@@ -266,7 +365,155 @@ class CustomerRepository:
             set_fields={"lifecycleStage": event.to_stage.value},
             push={"lifecycleHistory": _event_document(event)},
             guard={"lifecycleStage": event.from_stage.value},
+            session=session,
         )
+
+    async def activity_state(
+        self, customer_id: str, session: AsyncClientSession
+    ) -> tuple[Customer, str | None]:
+        """The customer as a transaction reads them before recording a purchase or touchpoint,
+        with the F/M cell their running totals are filed under."""
+        doc = await self._customers.find_one({"_id": to_object_id(customer_id)}, session=session)
+        if doc is None:
+            raise NotFound("no customer with this id", "customerId")
+        return to_customer(doc), (doc.get("figures") or {}).get("rfmCell")
+
+    async def record_activity(
+        self,
+        customer: Customer,
+        figures: dict[str, Any],
+        event: LifecycleEvent | None,
+        session: AsyncClientSession,
+    ) -> Customer:
+        """New running figures (and the stage move a purchase proves), written only if the
+        customer is still as it was read: same counts, same stage (else StaleRead, and the
+        transaction is tried again on fresh data). Figures do not bump `version`, which
+        guards what people edit; a stage move does."""
+        guard: dict[str, Any] = {
+            "_id": to_object_id(customer.id),
+            "lifecycleStage": customer.lifecycle_stage.value,
+        }
+        if customer.figures.orders or customer.figures.touchpoints:
+            guard["figures.orders"] = customer.figures.orders
+            guard["figures.touchpoints"] = customer.figures.touchpoints
+        else:
+            guard["figures"] = {"$exists": False}
+        update: dict[str, Any] = {"$set": {"figures": figures}}
+        if event is not None:
+            update["$set"].update({"lifecycleStage": event.to_stage.value, "updatedAt": event.at})
+            update["$push"] = {"lifecycleHistory": _event_document(event)}
+            update["$inc"] = {"version": 1}
+        doc = await self._customers.find_one_and_update(
+            guard, update, return_document=ReturnDocument.AFTER, session=session
+        )
+        if doc is None:
+            raise StaleRead("customer")
+        return to_customer(doc)
+
+    async def record_transition_in(
+        self,
+        customer_id: str,
+        expected_version: int | None,
+        event: LifecycleEvent,
+        session: AsyncClientSession,
+    ) -> Customer | None:
+        """A stage move inside a transaction, conditional on the stage it starts from (and the
+        version when given); None when the customer is no longer there."""
+        guard: dict[str, Any] = {"_id": to_object_id(customer_id), "lifecycleStage": event.from_stage.value}
+        if expected_version is not None:
+            guard["version"] = expected_version
+        doc = await self._customers.find_one_and_update(
+            guard,
+            {
+                "$set": {"lifecycleStage": event.to_stage.value, "updatedAt": event.at},
+                "$push": {"lifecycleHistory": _event_document(event)},
+                "$inc": {"version": 1},
+            },
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        return to_customer(doc) if doc is not None else None
+
+    async def set_churn_risks(self, scores: Sequence[tuple[str, ChurnRisk | None]]) -> int:
+        """Store freshly computed churn risks (the scan); returns how many changed."""
+        requests = [
+            UpdateOne(
+                {"_id": to_object_id(customer_id), "figures": {"$exists": True}},
+                {"$set": {"figures.churnRisk": churn_document(churn)}},
+            )
+            for customer_id, churn in scores
+        ]
+        if not requests:
+            return 0
+        result = await self._customers.bulk_write(requests, ordered=False)
+        return result.modified_count
+
+    async def figures_of_everyone(
+        self, batch: int = 1000
+    ) -> AsyncIterator[tuple[str, LifecycleStage, CustomerFigures]]:
+        """Every customer with running figures: id, stage and figures (the churn scan)."""
+        cursor = self._customers.find(
+            {"figures": {"$exists": True}}, {"figures": 1, "lifecycleStage": 1}
+        ).batch_size(batch)
+        async for doc in cursor:
+            yield str(doc["_id"]), LifecycleStage(doc["lifecycleStage"]), to_figures(doc["figures"])
+
+    async def replace_figures(self, figures: Mapping[str, dict[str, Any]]) -> int:
+        """Set every customer's figures to these (a rebuild); customers not listed lose theirs."""
+        requests: list[Any] = [
+            UpdateOne({"_id": ObjectId(customer_id)}, {"$set": {"figures": doc}})
+            for customer_id, doc in figures.items()
+        ]
+        requests.append(
+            UpdateMany(
+                {"figures": {"$exists": True}, "_id": {"$nin": [ObjectId(c) for c in figures]}},
+                {"$unset": {"figures": ""}},
+            )
+        )
+        result = await self._customers.bulk_write(requests, ordered=False)
+        return result.modified_count
+
+    # --- raw pipelines over the embedded histories: rebuilds, past reports, the benchmark ---
+
+    async def lifecycle_moves_by_day(self) -> list[dict[str, Any]]:
+        """Per (UTC day, action, from, to): how many moves, from every customer's history."""
+        pipeline: list[dict[str, Any]] = [
+            {"$unwind": "$lifecycleHistory"},
+            {
+                "$group": {
+                    "_id": {
+                        "day": {"$dateToString": {"format": "%Y-%m-%d", "date": "$lifecycleHistory.at"}},
+                        "action": "$lifecycleHistory.action",
+                        "from": "$lifecycleHistory.from",
+                        "to": "$lifecycleHistory.to",
+                    },
+                    "moves": {"$sum": 1},
+                }
+            },
+        ]
+        return await aggregate_all(self._customers, pipeline)
+
+    async def stages_at(self, moment: datetime) -> dict[str, int]:
+        """How many customers were in each stage at `moment`, from their histories (the
+        stage a customer was created in is the first move's `from`, PROSPECT without moves)."""
+        before = {"$filter": {"input": "$lifecycleHistory", "cond": {"$lt": ["$$this.at", moment]}}}
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"createdAt": {"$lt": moment}}},
+            {"$project": {"moves": before, "first": {"$arrayElemAt": ["$lifecycleHistory.from", 0]}}},
+            {
+                "$group": {
+                    "_id": {
+                        "$cond": [
+                            {"$gt": [{"$size": "$moves"}, 0]},
+                            {"$arrayElemAt": ["$moves.to", -1]},
+                            {"$ifNull": ["$first", INITIAL_STAGE.value]},
+                        ]
+                    },
+                    "customers": {"$sum": 1},
+                }
+            },
+        ]
+        return {d["_id"]: d["customers"] for d in await aggregate_all(self._customers, pipeline)}
 
     async def _versioned(
         self, customer_id: str, expected_version: int, now: datetime, **change: Any
@@ -309,6 +556,14 @@ class CustomerRepository:
             clauses.append({"lifecycleStage": where.lifecycle_stage.value})
         if where.tag:
             clauses.append({"tags": where.tag.strip().lower()})
+        if where.value_tier is ValueTier.NONE:
+            clauses.append({"figures.valueTier": {"$in": [None, ValueTier.NONE.value]}})
+        elif where.value_tier is not None:
+            clauses.append({"figures.valueTier": where.value_tier.value})
+        if where.churn_risk_above is not None:
+            clauses.append({"figures.churnRisk.score": {"$gt": where.churn_risk_above}})
+        if where.segment_areas is not None:
+            clauses.append(segment_filter(where.segment_areas))
         # Each word must start one of the customer's search terms (name words, email).
         clauses.extend(search_clauses(where.search_words))
         query = within(combine(clauses), customer_scope(where.scope))

@@ -106,6 +106,7 @@ async def update_at_version(
     guard: dict[str, Any] | None = None,
     noun: str,
     id_field: str,
+    session: Any = None,
 ) -> dict[str, Any]:
     """A versioned write: applies only if the document is still at `expected_version` (and
     matches `guard`), bumping the version and `updatedAt`; otherwise says why: gone, or
@@ -119,10 +120,11 @@ async def update_at_version(
         {"_id": object_id, "version": expected_version, **(guard or {})},
         update,
         return_document=ReturnDocument.AFTER,
+        session=session,
     )
     if doc is not None:
         return doc
-    current = await collection.find_one({"_id": object_id}, {"version": 1})
+    current = await collection.find_one({"_id": object_id}, {"version": 1}, session=session)
     if current is None:
         raise NotFound(f"no {noun} with this id", id_field)
     raise VersionConflict.stale(noun, current["version"], expected_version)

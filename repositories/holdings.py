@@ -15,8 +15,10 @@ from repositories import (
     jobs,
     key_accounts,
     records,
+    rollups,
     service_keys,
     tokens,
+    touchpoints,
     users,
     visits,
 )
@@ -34,6 +36,7 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     complaints.IMPROVEMENTS_DATA,
     complaints.NEEDS_DATA,
     records.PURCHASE_PERSONAL_DATA,
+    touchpoints.PERSONAL_DATA,
 )
 
 #: Staff, their tokens, the audit log (ids and codes only), service keys, migrations,
@@ -51,5 +54,6 @@ NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
         complaint_stats.DAILY,  # totals by day, owner and department ids: nothing about a customer
         jobs.LEASES,
         jobs.RUNS,
+        *rollups.ROLLUPS,  # totals by day, channel, stage and score cell: nothing about one customer
     }
 )

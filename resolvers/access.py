@@ -10,13 +10,20 @@ import dataclasses
 from domain.access import Access, mask
 from domain.complaints import Complaint
 from domain.customers import Customer, CustomerKind
+from domain.figures import CustomerFigures
 from domain.key_accounts import Contact, ContactLink, ContactRelationship, KeyAccount
-from repositories import complaints, contacts, customers, key_accounts
+from domain.touchpoints import Touchpoint
+from repositories import complaints, contacts, customers, key_accounts, touchpoints
 
 _ORGANISATION_MASKED = dataclasses.replace(customers.MASKED, names=())
 
 
 def shown_customer(access: Access, customer: Customer) -> Customer:
+    if not access.figures.admits(customer_id=customer.id):
+        # Tiers, RFM and churn risk come from purchases: withheld (null), not zero.
+        customer = dataclasses.replace(
+            customer, figures=CustomerFigures(), churn_risk=None, figures_withheld=True
+        )
     if access.shows_customer(customer.id):
         return customer
     # An organisation's name is not personal data; its contact details may be a person's.
@@ -44,3 +51,10 @@ def shown_link(access: Access, link: ContactLink) -> ContactLink:
 
 def shown_relationship(access: Access, link: ContactRelationship) -> ContactRelationship:
     return link if access.people_in_dossiers else mask(link, contacts.LINK_MASKED)
+
+
+def shown_touchpoint(access: Access, touchpoint: Touchpoint) -> Touchpoint:
+    """What the customer said is theirs: masked for whoever reads the customer masked."""
+    return (
+        touchpoint if access.shows_customer(touchpoint.customer_id) else mask(touchpoint, touchpoints.MASKED)
+    )

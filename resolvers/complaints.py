@@ -41,6 +41,7 @@ from domain.errors import BadArgument, Forbidden, NotFound, Problem, ValidationF
 from domain.lifecycle import Actor
 from domain.money import Money
 from domain.records import FeedbackKind
+from domain.tiers import ValueTier, value_tier
 from domain.users import Role, User
 from repositories.complaints import ComplaintFilter, money_doc
 from repositories.pagination import Page
@@ -106,7 +107,8 @@ async def file_complaint(ctx: Context, filing: Filing) -> Outcome[Complaint]:
                     [Problem(ValidationFailed.code, "this key account is not the customer's", "keyAccountId")]
                 )
             grade = account.grade.value
-        policy = applicable_policy(await ctx.complaints.policies(), clean.severity, grade, vip=False)
+        vip = value_tier(customer.figures, ctx.value_rules.tiers) is ValueTier.VIP
+        policy = applicable_policy(await ctx.complaints.policies(), clean.severity, grade, vip=vip)
         targets = applied_targets(policy)
         received = clean.received_at or now
         complaint = Complaint(

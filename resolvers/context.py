@@ -18,7 +18,9 @@ from domain.complaints import DEFAULT_COMPENSATION_LIMIT, Complaint, CustomerNee
 from domain.customers import DEFAULT_PHONE_REGION, Customer
 from domain.key_accounts import Contact, ContactLink, KeyAccount, ServiceContract, VisitCadence
 from domain.tokens import ApiToken
+from domain.touchpoints import Touchpoint
 from domain.users import User
+from domain.value import ValueRules
 from repositories.audit import AuditRepository
 from repositories.complaint_stats import ComplaintStatsRepository
 from repositories.complaints import ComplaintRepository
@@ -28,11 +30,20 @@ from repositories.customers import CustomerRepository
 from repositories.key_accounts import KeyAccountRepository
 from repositories.pagination import CursorSeal, Page
 from repositories.records import RecordRepository
+from repositories.rollups import EXPERIENCE, LIFECYCLE, RFM_CELLS, PeriodRollups
 from repositories.tokens import TokenRepository
+from repositories.touchpoints import TouchpointRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
-from resolvers.access import shown_complaint, shown_contact, shown_customer, shown_key_account, shown_link
-from resolvers.loaders import BatchLoader, ChildPagesLoader
+from resolvers.access import (
+    shown_complaint,
+    shown_contact,
+    shown_customer,
+    shown_key_account,
+    shown_link,
+    shown_touchpoint,
+)
+from resolvers.loaders import BatchLoader, ChildPagesLoader, JourneyLoader
 
 
 @dataclass
@@ -46,6 +57,7 @@ class Context:
     token: ApiToken | None = None  # the token the request came with (its name and id for the audit log)
     cursor_key: bytes = field(default=b"", repr=False)
     compensation_limit: Decimal = DEFAULT_COMPENSATION_LIMIT  # what a handler grants unapproved
+    value_rules: ValueRules = field(default_factory=ValueRules)  # tiers, RFM, churn, lapsing
     _access: asyncio.Future[Access] | None = field(default=None, init=False, repr=False)
 
     # --- the access policy (domain.access), decided once per request ---
@@ -113,6 +125,49 @@ class Context:
         counts = await self.complaints.counts_by_customer(readable) if readable else {}
         return {k: counts.get(k, 0) for k in ids}
 
+    async def visible_touchpoints(self, ids: Sequence[str]) -> list[Touchpoint | None]:
+        access = await self.access()
+        found = await self.touchpoints.by_ids(ids, access.activity)
+        return [shown_touchpoint(access, t) if t else None for t in found]
+
+    async def _activity_parents(self, ids: Sequence[str]) -> tuple[Access, list[str]]:
+        """The customers whose purchases and touchpoints the viewer may read."""
+        access = await self.access()
+        return access, [i for i in ids if access.activity.admits(customer_id=i)]
+
+    async def _visible_touchpoint_pages(
+        self, ids: Sequence[str], first: int | None, after: str | None
+    ) -> Any:
+        access, readable = await self._activity_parents(ids)
+        pages = await self.touchpoints.pages_by_customer(readable, first, after) if readable else {}
+        return {
+            k: _shown_page(pages[k], lambda t: shown_touchpoint(access, t)) if k in pages else _empty(after)
+            for k in ids
+        }
+
+    async def _visible_touchpoint_counts(self, ids: Sequence[str]) -> dict[str, int]:
+        _, readable = await self._activity_parents(ids)
+        counts = await self.touchpoints.counts_by_customer(readable) if readable else {}
+        return {k: counts.get(k, 0) for k in ids}
+
+    async def _visible_purchase_pages(self, ids: Sequence[str], first: int | None, after: str | None) -> Any:
+        _, readable = await self._activity_parents(ids)
+        pages = await self.records.purchase_pages(readable, first, after) if readable else {}
+        return {k: pages.get(k) or _empty(after) for k in ids}
+
+    async def _visible_purchase_counts(self, ids: Sequence[str]) -> dict[str, int]:
+        _, readable = await self._activity_parents(ids)
+        counts = await self.records.purchase_counts(readable) if readable else {}
+        return {k: counts.get(k, 0) for k in ids}
+
+    async def _visible_journeys(self, ids: Sequence[str], first: Any, last: Any, limit: int) -> Any:
+        access, readable = await self._activity_parents(ids)
+        found = await self.touchpoints.journeys(readable, first, last, limit) if readable else {}
+        return {
+            k: ([shown_touchpoint(access, t) for t in found[k][0]], found[k][1]) if k in found else ([], 0)
+            for k in ids
+        }
+
     async def _visible_contact_pages(self, ids: Sequence[str], first: int | None, after: str | None) -> Any:
         access = await self.access()
         pages = await self.contacts.pages_by_key_account(ids, first, after)
@@ -158,6 +213,22 @@ class Context:
     @cached_property
     def complaint_stats(self) -> ComplaintStatsRepository:
         return ComplaintStatsRepository(self.db)
+
+    @cached_property
+    def touchpoints(self) -> TouchpointRepository:
+        return TouchpointRepository(self.db)
+
+    @cached_property
+    def experience_rollups(self) -> PeriodRollups:
+        return PeriodRollups(self.db[EXPERIENCE])
+
+    @cached_property
+    def lifecycle_rollups(self) -> PeriodRollups:
+        return PeriodRollups(self.db[LIFECYCLE])
+
+    @cached_property
+    def rfm_cells(self) -> Any:
+        return self.db[RFM_CELLS]
 
     @cached_property
     def cursors(self) -> CursorSeal:
@@ -226,7 +297,23 @@ class Context:
 
     @cached_property
     def purchases_by_customer_id(self) -> ChildPagesLoader:
-        return ChildPagesLoader(self.records.purchase_pages, self.records.purchase_counts)
+        return ChildPagesLoader(self._visible_purchase_pages, self._visible_purchase_counts)
+
+    @cached_property
+    def touchpoints_by_customer_id(self) -> ChildPagesLoader:
+        return ChildPagesLoader(
+            self._visible_touchpoint_pages,
+            self._visible_touchpoint_counts,
+            prime=lambda t: self.touchpoint_by_id.prime(t.id, t),
+        )
+
+    @cached_property
+    def touchpoint_by_id(self) -> BatchLoader[str, Touchpoint | None]:
+        return BatchLoader(self.visible_touchpoints)
+
+    @cached_property
+    def journeys_by_customer_id(self) -> JourneyLoader:
+        return JourneyLoader(self._visible_journeys)
 
 
 def _shown_page(page: Page[Any], show: Any) -> Page[Any]:
@@ -235,3 +322,7 @@ def _shown_page(page: Page[Any], show: Any) -> Page[Any]:
 
 async def _zero() -> int:
     return 0
+
+
+def _empty(after: str | None) -> Page[Any]:
+    return Page(items=[], has_next_page=False, has_previous_page=after is not None, count_total=_zero)

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from domain.access import Scope
 from domain.customers import (
     Customer,
     check_idempotency_key,
@@ -13,11 +16,14 @@ from domain.customers import (
     check_reason,
     request_fingerprint,
 )
-from domain.errors import InvalidTransition, VersionConflict
+from domain.errors import BadArgument, InvalidTransition, VersionConflict
 from domain.lifecycle import Actor, LifecycleAction, LifecycleEvent, transition
+from domain.rfm import Segment, segment_areas
 from domain.search import search_words
 from repositories.customers import CustomerFilter, CustomerOrderField
 from repositories.pagination import Page
+from repositories.rollups import transition_increments
+from repositories.transactions import in_transaction
 from resolvers.access import shown_customer
 from resolvers.context import Context
 from resolvers.outcome import Outcome, attempt
@@ -72,9 +78,22 @@ async def change_lifecycle_stage(
             actor=Actor(id=viewer.id, name=viewer.name, role=viewer.role.value),
             reason=why,
         )
-        return await ctx.customers.record_transition(customer.id, expected_version, event)
+        return await record_transition(ctx, customer.id, expected_version, event)
 
     return await attempt(work())
+
+
+async def record_transition(
+    ctx: Context, customer_id: str, expected_version: int, event: LifecycleEvent
+) -> Customer:
+    """The move and the lifecycle rollup it changes, in one transaction."""
+
+    async def record(session: AsyncClientSession) -> Customer:
+        saved = await ctx.customers.record_transition(customer_id, expected_version, event, session)
+        await ctx.lifecycle_rollups.add([(event.at.date(), transition_increments(event))], session)
+        return saved
+
+    return await in_transaction(ctx.db, record)
 
 
 async def customer_by_id(ctx: Context, customer_id: str) -> Customer | None:
@@ -89,14 +108,30 @@ async def list_customers(
     descending: bool,
     first: int | None,
     after: str | None,
+    segment: Segment | None = None,
 ) -> Page[Customer]:
     words = search_words(search, "filter.search")
     access = await ctx.access()
     scoped = replace(
         where, search_words=words, scope=access.customers, searchable=access.searchable_customers
     )
+    if segment is not None or where.value_tier is not None or where.churn_risk_above is not None:
+        # Filters on figures read only customers whose figures the viewer may read.
+        scoped = replace(scoped, scope=_narrower(access.customers, access.figures))
+    if segment is not None:
+        scoped = replace(
+            scoped, segment_areas=segment_areas(segment, ctx.clock().date(), ctx.value_rules.rfm)
+        )
+    if where.churn_risk_above is not None and not 0 <= where.churn_risk_above <= 1:
+        raise BadArgument("churnRiskAbove is from 0 to 1", "filter.churnRiskAbove")
     page = await ctx.customers.page(scoped, order, descending, first, after)
     page = replace(page, items=[(cursor, shown_customer(access, c)) for cursor, c in page.items])
     for _, customer in page.items:
         ctx.customer_by_id.prime(customer.id, customer)
     return page
+
+
+def _narrower(rows: Scope, figures: Scope) -> Scope:
+    """Of two scopes of customers, the one a figures filter may search: the policy gives
+    figures to everyone who reads all customers or to a subset of them, never more."""
+    return rows if figures.everything else figures

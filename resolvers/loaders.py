@@ -67,3 +67,32 @@ class ChildPagesLoader(DataLoader[PageRequest, Page[Any]]):
 async def _aligned(fetch: Callable[[list[str]], Awaitable[dict[str, int]]], ids: list[str]) -> list[int]:
     counts = await fetch(ids)
     return [counts[i] for i in ids]
+
+
+@dataclass(frozen=True)
+class JourneyRequest:
+    customer_id: str
+    first: Any  # datetime
+    last: Any  # datetime
+    limit: int
+
+
+class JourneyLoader(DataLoader[JourneyRequest, tuple[list[Any], int]]):
+    """Journeys for many customers: one query per distinct period asked for in the tick."""
+
+    def __init__(
+        self, fetch: Callable[[list[str], Any, Any, int], Awaitable[dict[str, tuple[list[Any], int]]]]
+    ) -> None:
+        super().__init__()
+        self._fetch = fetch
+
+    async def batch_load_fn(self, requests: Sequence[JourneyRequest]) -> list[tuple[list[Any], int]]:
+        groups: dict[tuple[Any, Any, int], list[str]] = {}
+        for r in requests:
+            groups.setdefault((r.first, r.last, r.limit), []).append(r.customer_id)
+        found: dict[JourneyRequest, tuple[list[Any], int]] = {}
+        for (first, last, limit), customers in groups.items():
+            journeys = await self._fetch(list(dict.fromkeys(customers)), first, last, limit)
+            for c in customers:
+                found[JourneyRequest(c, first, last, limit)] = journeys[c]
+        return [found[r] for r in requests]

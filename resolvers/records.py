@@ -7,4 +7,4 @@ from resolvers.context import Context
 
 
 async def purchases_by_ids(ctx: Context, ids: list[str]) -> list[Purchase | None]:
-    return await ctx.records.purchases_by_ids(ids, (await ctx.access()).dossiers)
+    return await ctx.records.purchases_by_ids(ids, (await ctx.access()).activity)

@@ -21,10 +21,12 @@ from schema.contacts import ContactMutations
 from schema.contracts import ContractMutations
 from schema.customers import CustomerMutations, CustomerQueries
 from schema.error_policy import classify
+from schema.journeys import JourneyMutations
 from schema.key_accounts import KeyAccountMutations, KeyAccountQueries
 from schema.limits import QueryCostLimiter, QueryLimits, RepeatedDirectiveRule
 from schema.node import NodeQueries
 from schema.personal_data import PersonalDataMutations, PersonalDataQueries
+from schema.reports import ReportQueries
 from schema.scalars import SCALARS
 from schema.tokens import TokenMutations, TokenQueries
 from schema.users import UserQueries
@@ -59,6 +61,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             TokenQueries,
             PersonalDataQueries,
             ComplaintQueries,
+            ReportQueries,
         ),
     )
     mutation = merge_types(
@@ -72,6 +75,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             TokenMutations,
             PersonalDataMutations,
             ComplaintMutations,
+            JourneyMutations,
         ),
     )
     audit_mutations(mutation)  # one audit entry per root mutation field

@@ -15,9 +15,13 @@ from domain.lifecycle import LifecycleAction as DomainLifecycleAction
 from domain.lifecycle import LifecycleEvent as DomainLifecycleEvent
 from domain.lifecycle import LifecycleStage as DomainLifecycleStage
 from domain.lifecycle import allowed_actions, stage_timings
+from domain.rfm import rfm_of
+from domain.tiers import value_tier
+from domain.touchpoints import peak_end
 from repositories.customers import CustomerFilter as RepositoryCustomerFilter
 from repositories.customers import CustomerOrderField as RepositoryOrderField
 from resolvers import customers as use_cases
+from resolvers import journeys as use_journeys
 from resolvers.loaders import PageRequest
 from resolvers.outcome import Outcome
 from schema.errors import UserError, payload, respond, sent_fields
@@ -28,6 +32,8 @@ from schema.scalars import Duration
 
 if TYPE_CHECKING:
     from schema.complaints import Complaint
+    from schema.journeys import ChurnRisk, Journey, Rfm, Segment, Touchpoint, ValueTier
+    from schema.records import Purchase
 
 # strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
 CustomerKind = domain.CustomerKind
@@ -131,6 +137,79 @@ class Customer(Node):
         page = await loader.load(PageRequest(self._domain.id, first, opened(info, after)))
         return Connection.of(page, Complaint.from_domain, info.context.cursors)
 
+    @strawberry.field(
+        description="From the purchase history (thresholds are settings); null for PARTNER and for "
+        "ACCOUNT_MANAGER outside their book."
+    )
+    def value_tier(
+        self, info: strawberry.Info
+    ) -> Annotated[ValueTier, strawberry.lazy("schema.journeys")] | None:
+        c = self._domain
+        return None if c.figures_withheld else value_tier(c.figures, info.context.value_rules.tiers)
+
+    @strawberry.field(
+        description="RFM today (the request's clock); null before the first purchase or where withheld."
+    )
+    def rfm(self, info: strawberry.Info) -> Annotated[Rfm, strawberry.lazy("schema.journeys")] | None:
+        from schema.journeys import Rfm
+
+        c = self._domain
+        if c.figures_withheld:
+            return None
+        return Rfm.of(rfm_of(c.figures, info.context.clock().date(), info.context.value_rules.rfm))
+
+    @strawberry.field(
+        description="Churn risk as last scored; null before the first purchase or where withheld."
+    )
+    def churn_risk(self) -> Annotated[ChurnRisk, strawberry.lazy("schema.journeys")] | None:
+        from schema.journeys import ChurnRisk
+
+        return ChurnRisk.of(self._domain.churn_risk)
+
+    @strawberry.field(
+        description="Touchpoints, newest first (ADMIN, CX_AGENT; ACCOUNT_MANAGER for their book; empty for others)."
+    )
+    async def touchpoints(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Touchpoint, strawberry.lazy("schema.journeys")]]:
+        from schema.journeys import Touchpoint
+
+        loader = info.context.touchpoints_by_customer_id
+        page = await loader.load(PageRequest(self._domain.id, first, opened(info, after)))
+        return Connection.of(page, Touchpoint.from_domain, info.context.cursors)
+
+    @strawberry.field(description="Purchases, newest first (who sees them: as touchpoints).")
+    async def purchases(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Purchase, strawberry.lazy("schema.records")]]:
+        from schema.records import Purchase
+
+        loader = info.context.purchases_by_customer_id
+        page = await loader.load(PageRequest(self._domain.id, first, opened(info, after)))
+        return Connection.of(page, Purchase.from_domain, info.context.cursors)
+
+    @strawberry.field(
+        description="The touchpoints between from and to in order, scored by the peak-end rule."
+    )
+    async def journey(
+        self,
+        info: strawberry.Info,
+        from_: Annotated[datetime, strawberry.argument(name="from")],
+        to: datetime,
+    ) -> Annotated[Journey, strawberry.lazy("schema.journeys")]:
+        from schema.journeys import Journey, Touchpoint
+
+        found, count = await use_journeys.journey(info.context, self._domain.id, from_, to)
+        score = peak_end(found)
+        return Journey(
+            touchpoints=[Touchpoint.from_domain(t) for t in found],
+            touchpoint_count=count,
+            complete=count <= len(found),
+            score=score.score,
+            peak=Touchpoint.from_domain(score.peak) if score.peak else None,
+            end=Touchpoint.from_domain(score.end) if score.end else None,
+        )
+
     @strawberry.field(description="Time in each stage, derived from the history.")
     def stage_timings(self, info: strawberry.Info) -> list[StageTiming]:
         c = self._domain
@@ -181,6 +260,13 @@ class CustomerFilter:
         default=None, description="Words that start the customer's name words or email."
     )
     tag: str | None = None
+    value_tier: Annotated[ValueTier, strawberry.lazy("schema.journeys")] | None = None
+    segment: Annotated[Segment, strawberry.lazy("schema.journeys")] | None = strawberry.field(
+        default=None, description="The RFM segment today."
+    )
+    churn_risk_above: float | None = strawberry.field(
+        default=None, description="Churn risk as last scored, above this (0-1)."
+    )
 
 
 @strawberry.enum
@@ -270,12 +356,18 @@ class CustomerQueries:
         order = order_by or CustomerOrder()
         page = await use_cases.list_customers(
             info.context,
-            RepositoryCustomerFilter(lifecycle_stage=where.lifecycle_stage, tag=where.tag),
+            RepositoryCustomerFilter(
+                lifecycle_stage=where.lifecycle_stage,
+                tag=where.tag,
+                value_tier=where.value_tier,
+                churn_risk_above=where.churn_risk_above,
+            ),
             where.search,
             RepositoryOrderField[order.field.name],
             order.direction is OrderDirection.DESC,
             first,
             opened(info, after),
+            segment=where.segment,
         )
         return Connection.of(page, Customer.from_domain, info.context.cursors)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import strawberry
 
@@ -22,13 +23,23 @@ FeedbackCategory = domain.FeedbackCategory
 strawberry.enum(FeedbackCategory, name="FeedbackCategory")
 
 
+@strawberry.type(description="One product of a purchase.")
+class PurchaseLine:
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    points_per_unit: int
+
+
 @node_type
 @strawberry.type(description="A purchase or pickup record.")
 class Purchase(Node):
     purchased_at: datetime
-    amount: Money
+    amount: Money = strawberry.field(description="The order total.")
     units: int
     channel: Channel | None
+    lines: list[PurchaseLine] = strawberry.field(description="Empty for records imported without lines.")
+    points: int = strawberry.field(description="Points the purchase earns: points per unit x quantity.")
 
     @classmethod
     def from_domain(cls, p: domain.Purchase) -> Purchase:
@@ -38,6 +49,13 @@ class Purchase(Node):
             amount=Money.of(p.amount),  # type: ignore[arg-type]
             units=p.units,
             channel=p.channel,
+            lines=[
+                PurchaseLine(
+                    sku=x.sku, quantity=x.quantity, unit_price=x.unit_price, points_per_unit=x.points_per_unit
+                )
+                for x in p.lines
+            ],
+            points=p.points,
         )
 
     @classmethod

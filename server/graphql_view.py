@@ -152,6 +152,7 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             phone_region=runtime.settings.phone_default_region,
             cursor_key=await runtime.cursor_key(),
             compensation_limit=runtime.settings.compensation_approval_limit,
+            value_rules=runtime.settings.value_rules,
             token=getattr(request.state, "token", None),
         )
 

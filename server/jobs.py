@@ -19,7 +19,9 @@ import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.clock import Clock
+from resolvers.churn_scan import churn_scan
 from resolvers.jobs import Job, JobRunner, RunOutcome, Sleep
+from resolvers.rollups import rollups_rebuild
 from resolvers.sla_scan import sla_scan
 from server.settings import Settings
 
@@ -28,6 +30,8 @@ log = structlog.get_logger("rapport.jobs")
 #: name -> job. Later work adds its jobs here.
 JOBS: dict[str, Job] = {
     "sla-scan": sla_scan,  # one SLA_BREACHED event per breached clock
+    "churn-scan": churn_scan,  # score churn risk; lapse after 180 days, flag at risk above the threshold
+    "rollups-rebuild": rollups_rebuild,  # every running total again from the raw collections
 }
 
 

@@ -11,8 +11,12 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.churn import ChurnRules, ChurnWeights
 from domain.key_accounts import VisitCadence
+from domain.rfm import RfmThresholds
+from domain.tiers import TierThresholds
 from domain.tokens import DEFAULT_LAST_USED_INTERVAL, DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
+from domain.value import ValueRules
 
 
 class Settings(BaseSettings):
@@ -91,6 +95,60 @@ class Settings(BaseSettings):
         description="A complaint handler grants compensation up to this amount; above it an ADMIN approves.",
     )
 
+    # --- value, segments and churn (domain.md §1, §2); changing the RFM scores or the tier
+    # lines takes effect for new writes: `rollups rebuild` refiles everyone under them ---
+    currency: str = Field(
+        default="CNY",
+        pattern=r"^[A-Z]{3}$",
+        description="The deployment's currency: purchases and spend are in it.",
+    )
+    tier_vip_spend: Decimal = Field(
+        default=Decimal(8000),
+        gt=0,
+        le=Decimal(10) ** 12,
+        description="Lifetime spend from which a customer is VIP.",
+    )
+    tier_quality_new_units: int = Field(
+        default=4,
+        ge=1,
+        le=10_000,
+        description="Units of a single first order that make a QUALITY_NEW customer.",
+    )
+    rfm_recency_days: tuple[int, int, int, int] = Field(
+        default=(30, 90, 180, 365),
+        description="Recency scores 5, 4, 3, 2 up to these many days since the last purchase.",
+    )
+    rfm_frequency: tuple[int, int, int, int] = Field(
+        default=(10, 6, 3, 2), description="Frequency scores 5, 4, 3, 2 from these many purchases."
+    )
+    rfm_monetary: tuple[Decimal, Decimal, Decimal, Decimal] = Field(
+        default=(Decimal(8000), Decimal(3000), Decimal(1000), Decimal(300)),
+        description="Monetary scores 5, 4, 3, 2 from this lifetime spend.",
+    )
+    dormant_days: int = Field(
+        default=180, ge=1, le=3650, description="No purchase for longer: DORMANT segment."
+    )
+    lapse_days: int = Field(
+        default=180, ge=1, le=3650, description="No purchase for longer: the churn scan lapses the customer."
+    )
+    churn_threshold: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="A churn risk above this makes the churn scan flag the customer AT_RISK.",
+    )
+    churn_weights: dict[str, float] = Field(
+        default_factory=lambda: dict(ChurnWeights().items()),
+        description="Weight of each churn signal (purchase_gap, engagement_drop, recent_complaints, "
+        "low_satisfaction); they sum to 1.",
+    )
+    churn_default_rhythm_days: int = Field(
+        default=90, ge=1, le=3650, description="Expected days between purchases for a customer with only one."
+    )
+    churn_complaint_window_days: int = Field(
+        default=90, ge=1, le=3650, description="Complaints this recent count towards churn risk."
+    )
+
     demo_token_ttl_hours: int = Field(
         default=24, ge=1, le=720, description="How long the development demo admin token works."
     )
@@ -142,6 +200,41 @@ class Settings(BaseSettings):
     def visit_cadence(self) -> VisitCadence:
         return VisitCadence(
             a=self.visit_cadence_a_days, b=self.visit_cadence_b_days, c=self.visit_cadence_c_days
+        )
+
+    @model_validator(mode="after")
+    def _value_rules_make_sense(self) -> Settings:
+        if list(self.rfm_recency_days) != sorted(set(self.rfm_recency_days)):
+            raise ValueError("RAPPORT_RFM_RECENCY_DAYS must rise strictly, e.g. [30, 90, 180, 365]")
+        for name in ("rfm_frequency", "rfm_monetary"):
+            values = list(getattr(self, name))
+            if values != sorted(set(values), reverse=True):
+                raise ValueError(f"RAPPORT_{name.upper()} must fall strictly (scores 5, 4, 3, 2)")
+        known = {name for name, _ in ChurnWeights().items()}
+        if set(self.churn_weights) != known or abs(sum(self.churn_weights.values()) - 1) > 1e-9:
+            raise ValueError(f"RAPPORT_CHURN_WEIGHTS needs exactly {sorted(known)}, summing to 1")
+        return self
+
+    @property
+    def value_rules(self) -> ValueRules:
+        return ValueRules(
+            currency=self.currency,
+            tiers=TierThresholds(
+                vip_spend=self.tier_vip_spend, quality_new_units=self.tier_quality_new_units
+            ),
+            rfm=RfmThresholds(
+                recency_days=self.rfm_recency_days,
+                frequency=self.rfm_frequency,
+                monetary=self.rfm_monetary,
+                dormant_days=self.dormant_days,
+            ),
+            churn=ChurnRules(
+                weights=ChurnWeights(**self.churn_weights),
+                default_rhythm_days=self.churn_default_rhythm_days,
+                complaint_window_days=self.churn_complaint_window_days,
+                threshold=self.churn_threshold,
+            ),
+            lapse_days=self.lapse_days,
         )
 
     @model_validator(mode="after")

@@ -249,12 +249,6 @@ def test_different_requests_have_different_fingerprints(changed: PurchaseRequest
     assert fingerprint(changed) != fingerprint(request(PurchaseLine("CAKE", 2, Decimal("10.00"), 5)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LATENT domain/purchases.py:90: purchasedAt enters the fingerprint as isoformat() with its UTC "
-    "offset, so the same instant in another offset looks like another request (the GraphQL DateTime "
-    "scalar converts to UTC first; a caller that does not gets a false IDEMPOTENCY_KEY_REUSED)",
-)
 def test_the_same_instant_in_another_offset_has_the_same_fingerprint() -> None:
     at = NOW - timedelta(hours=2)
     in_shanghai = at.astimezone(ZoneInfo("Asia/Shanghai"))

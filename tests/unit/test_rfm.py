@@ -169,16 +169,14 @@ def test_a_later_dormant_line_keeps_slipping_customers_out_of_dormant() -> None:
     assert rfm is not None and rfm.segment is Segment.DORMANT
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DISCREPANCY domain/rfm.py:21 vs :105: NEW is documented as 'a single purchase' but the rule is "
-    "'F score 1', which with configured frequency thresholds also takes in repeat buyers",
-)
-def test_a_recent_repeat_buyer_is_not_new_whatever_the_frequency_thresholds() -> None:
-    fewer_scores = RfmThresholds(frequency=(20, 12, 6, 3))  # two purchases score F 1 here
+def test_new_is_a_frequency_score_of_one_so_it_follows_the_configured_thresholds() -> None:
+    # NEW is decided on the F score (segments are ranges of stored cells): with thresholds
+    # where two purchases still score F 1, a recent two-purchase customer is NEW.
+    fewer_scores = RfmThresholds(frequency=(20, 12, 6, 3))
     rfm = rfm_of(customer(10, 2, "100"), AS_OF, fewer_scores)
-    assert rfm is not None and rfm.f == 1
-    assert rfm.segment is not Segment.NEW
+    assert rfm is not None and (rfm.f, rfm.segment) == (1, Segment.NEW)
+    rfm = rfm_of(customer(10, 2, "100"), AS_OF, RfmThresholds())
+    assert rfm is not None and (rfm.f, rfm.segment) == (2, Segment.POTENTIAL)
 
 
 # --- segments as ranges of stored figures -------------------------------------------------------
