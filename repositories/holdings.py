@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from repositories import (
     audit,
+    care,
+    care_activities,
+    care_letters,
     complaint_stats,
     complaints,
     contacts,
@@ -37,6 +40,9 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     complaints.NEEDS_DATA,
     records.PURCHASE_PERSONAL_DATA,
     touchpoints.PERSONAL_DATA,
+    care.PLANS_DATA,
+    care.TASKS_DATA,
+    care_letters.TOTALS_DATA,
 )
 
 #: Staff, their tokens, the audit log (ids and codes only), service keys, migrations,
@@ -55,5 +61,8 @@ NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
         jobs.LEASES,
         jobs.RUNS,
         *rollups.ROLLUPS,  # totals by day, channel, stage and score cell: nothing about one customer
+        care.TEMPLATES,  # care rules
+        care.HOLIDAYS,
+        care_activities.ACTIVITIES,  # campaigns and their totals: nothing about one customer
     }
 )

@@ -13,6 +13,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.access import Access, access_for, needs_book
+from domain.care import CareRules
 from domain.clock import Clock
 from domain.complaints import DEFAULT_COMPENSATION_LIMIT, Complaint, CustomerNeed, ImprovementAction
 from domain.customers import DEFAULT_PHONE_REGION, Customer
@@ -43,6 +44,7 @@ from resolvers.access import (
     shown_link,
     shown_touchpoint,
 )
+from resolvers.care_loaders import CareLoaders
 from resolvers.loaders import BatchLoader, ChildPagesLoader, JourneyLoader
 
 
@@ -58,6 +60,7 @@ class Context:
     cursor_key: bytes = field(default=b"", repr=False)
     compensation_limit: Decimal = DEFAULT_COMPENSATION_LIMIT  # what a handler grants unapproved
     value_rules: ValueRules = field(default_factory=ValueRules)  # tiers, RFM, churn, lapsing
+    care_rules: CareRules = field(default_factory=CareRules)  # activation days, letter cadence, targets
     _access: asyncio.Future[Access] | None = field(default=None, init=False, repr=False)
 
     # --- the access policy (domain.access), decided once per request ---
@@ -237,6 +240,11 @@ class Context:
     @cached_property
     def audit_log(self) -> AuditRepository:
         return AuditRepository(self.db)
+
+    @cached_property
+    def care(self) -> CareLoaders:
+        """Care plans, tasks, activities and letter totals: repositories and loaders."""
+        return CareLoaders(self)
 
     # --- loaders: <entity>_by_<key> ---
     @cached_property

@@ -261,7 +261,9 @@ async def record_touchpoint(ctx: Context, request: TouchpointRequest) -> Outcome
                 checked.channel.value, checked.stage.value, checked.satisfaction, checked.nps, doc["impact"]
             )
             await ctx.experience_rollups.add([(checked.occurred_at.date(), increments)], session)
-            return Recorded(to_touchpoint(doc), saved)
+            touchpoint = to_touchpoint(doc)
+            await effects.after_touchpoint(ctx.db, rules, touchpoint, saved, session)
+            return Recorded(touchpoint, saved)
 
         recorded = await _record_once(
             ctx,

@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 
 from schema.audit import AuditQueries
 from schema.audit_trail import audit_mutations
+from schema.care import CareMutations, CareQueries
 from schema.complaints import ComplaintMutations, ComplaintQueries
 from schema.contacts import ContactMutations
 from schema.contracts import ContractMutations
@@ -62,6 +63,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             PersonalDataQueries,
             ComplaintQueries,
             ReportQueries,
+            CareQueries,
         ),
     )
     mutation = merge_types(
@@ -76,6 +78,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             PersonalDataMutations,
             ComplaintMutations,
             JourneyMutations,
+            CareMutations,
         ),
     )
     audit_mutations(mutation)  # one audit entry per root mutation field

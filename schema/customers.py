@@ -33,6 +33,7 @@ from schema.permissions import CanWriteCustomers
 from schema.scalars import Duration
 
 if TYPE_CHECKING:
+    from schema.care import CarePlan
     from schema.complaints import Complaint
     from schema.journeys import ChurnRisk, Journey, Rfm, Segment, Touchpoint, ValueTier
     from schema.records import Purchase
@@ -192,6 +193,16 @@ class Customer(Node):
         loader = info.context.purchases_by_customer_id
         page = await loader.load(PageRequest(self._domain.id, first, opened(info, after)))
         return Connection.of(page, Purchase.from_domain, info.context.cursors)
+
+    @strawberry.field(
+        description="Care plans, newest first (who sees them: as purchases; one query for every customer on the page)."
+    )
+    async def care_plans(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[CarePlan, strawberry.lazy("schema.care")]]:
+        from schema.care import customer_care_plans
+
+        return await customer_care_plans(info, self._domain.id, first, after)
 
     @strawberry.field(
         description="The touchpoints between from and to in order, scored by the peak-end rule."

@@ -4,8 +4,8 @@ contracts) have their own modules; relation fields resolve through loaders."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.permission import BasePermission
@@ -27,6 +27,9 @@ from schema.permissions import CanKeepDossiers, CanReadDossiers
 from schema.records import Purchase
 from schema.users import User, related_users
 from schema.visits import VisitLog
+
+if TYPE_CHECKING:
+    from schema.care import KeyAccountSatisfaction
 
 # strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
 Grade = domain.Grade
@@ -161,6 +164,17 @@ class KeyAccount(Node):
     ) -> Connection[Purchase]:
         loader = info.context.purchases_by_customer_id
         return await _child_page(info, loader, self._domain.customer_id, first, after, Purchase.from_domain)
+
+    @strawberry.field(
+        description="Consultation/satisfaction letters per period starting between from and to, against the "
+        "targets (one query for every account on the page)."
+    )
+    async def satisfaction(
+        self, info: strawberry.Info, from_: Annotated[date, strawberry.argument(name="from")], to: date
+    ) -> Annotated[KeyAccountSatisfaction, strawberry.lazy("schema.care")]:
+        from schema.care import key_account_satisfaction
+
+        return await key_account_satisfaction(info, self._domain.id, from_, to)
 
     @classmethod
     def from_domain(cls, a: domain.KeyAccount) -> KeyAccount:

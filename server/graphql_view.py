@@ -153,6 +153,7 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             cursor_key=await runtime.cursor_key(),
             compensation_limit=runtime.settings.compensation_approval_limit,
             value_rules=runtime.settings.value_rules,
+            care_rules=runtime.settings.care_rules,
             token=getattr(request.state, "token", None),
         )
 

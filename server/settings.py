@@ -11,8 +11,9 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.care import MONTH_STEPS, CareRules
 from domain.churn import ChurnRules, ChurnWeights
-from domain.key_accounts import VisitCadence
+from domain.key_accounts import Grade, VisitCadence
 from domain.rfm import RfmThresholds
 from domain.tiers import TierThresholds
 from domain.tokens import DEFAULT_LAST_USED_INTERVAL, DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
@@ -178,6 +179,56 @@ class Settings(BaseSettings):
     visit_cadence_a_days: int = Field(default=30, ge=1, description="Days between visits, grade A.")
     visit_cadence_b_days: int = Field(default=91, ge=1, description="Days between visits, grade B.")
     visit_cadence_c_days: int = Field(default=182, ge=1, description="Days between visits, grade C.")
+
+    # --- care plans (domain.md §6; the cadences themselves are templates in the database) ---
+    care_activation_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="An ACQUIRED customer with no purchase for this many days gets an activation plan.",
+    )
+    care_letter_months_a: int = Field(
+        default=3, description="Months between consultation letters to grade A key accounts (quarterly)."
+    )
+    care_letter_months_b: int = Field(default=6, description="The same for grade B (twice a year).")
+    care_letter_months_c: int = Field(default=6, description="The same for grade C (twice a year).")
+    key_account_satisfaction_target: float = Field(
+        default=0.9, ge=0, le=1, description="Key accounts: target share of satisfied letter answers (4-5)."
+    )
+    key_account_loyalty_target: float = Field(
+        default=0.8, ge=0, le=1, description="Key accounts: target share of answers intending to stay."
+    )
+    care_activities_per_quarter: int = Field(
+        default=1, ge=0, le=1000, description="Care activities a quarter should hold at least."
+    )
+    care_invite_batch: int = Field(
+        default=2000,
+        ge=1,
+        le=100_000,
+        description="Invitations one inviteToCareActivity call writes at most.",
+    )
+
+    @model_validator(mode="after")
+    def _letter_cadence_divides_the_year(self) -> Settings:
+        for grade in "abc":
+            if getattr(self, f"care_letter_months_{grade}") not in MONTH_STEPS:
+                raise ValueError(f"RAPPORT_CARE_LETTER_MONTHS_{grade.upper()} is one of {list(MONTH_STEPS)}")
+        return self
+
+    @property
+    def care_rules(self) -> CareRules:
+        return CareRules(
+            activation_days=self.care_activation_days,
+            letter_months={
+                Grade.A: self.care_letter_months_a,
+                Grade.B: self.care_letter_months_b,
+                Grade.C: self.care_letter_months_c,
+            },
+            satisfaction_target=self.key_account_satisfaction_target,
+            loyalty_target=self.key_account_loyalty_target,
+            activities_per_quarter=self.care_activities_per_quarter,
+            invite_batch=self.care_invite_batch,
+        )
 
     # --- background jobs (server/jobs.py) ---
     jobs_schedule: dict[str, Annotated[int, Field(ge=1, le=7 * 86_400)]] = Field(
