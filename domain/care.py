@@ -184,7 +184,8 @@ class TouchpointMatch:
 
 @dataclass(frozen=True)
 class CareTemplate:
-    id: str
+    id: str  # the record (its Node id)
+    rule: str  # its name, as tasks name it ("new-questionnaire"); unique
     name: str
     applies_to: frozenset[CarePlanKind]
     kind: CareTaskKind
@@ -230,7 +231,7 @@ class TaskDraft:
     """A task as a rule makes it; `occurrence` makes its key unique within the plan and
     template (a day, a purchase, a letter period and contact)."""
 
-    template_id: str
+    rule: str
     title: str
     kind: CareTaskKind
     channel: Channel
@@ -241,7 +242,7 @@ class TaskDraft:
 
     def key(self, plan_id: str) -> str:
         """Unique per plan, template and occurrence: writing it twice writes it once."""
-        return f"{plan_id}:{self.template_id}:{self.occurrence}"
+        return f"{plan_id}:{self.rule}:{self.occurrence}"
 
 
 @dataclass(frozen=True)
@@ -288,7 +289,7 @@ class CareTask:
     plan_id: str
     customer_id: str
     plan_kind: CarePlanKind
-    template_id: str
+    rule: str  # the template that made it (the activity invitation for activities)
     title: str
     kind: CareTaskKind
     channel: Channel
@@ -347,6 +348,69 @@ def month_counts(every_months: int, month: int) -> bool:
     return (month - 1) % every_months == 0
 
 
+# --- changing a rule ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateChange:
+    """What a business may change in a rule without code (None: unchanged). Which task a
+    rule makes and for which plans stay as the migration wrote them: a new kind of care is a
+    new rule."""
+
+    name: str | None = None
+    active: bool | None = None
+    days: int | None = None
+    for_days: int | None = None
+    month_days: Sequence[int] | None = None
+    every_months: int | None = None
+
+
+_DAYS_SCHEDULES = frozenset({ScheduleType.AFTER, ScheduleType.EVERY, ScheduleType.PER_PURCHASE})
+
+
+def changed_template(template: CareTemplate, change: TemplateChange) -> CareTemplate:
+    """The rule with the change applied, or ValidationFailed naming each field at fault."""
+    problems = Problems()
+    s = template.schedule
+    name = template.name
+    if change.name is not None:
+        name = problems.text(change.name, "name", required=True, limit=NAME_MAX) or name
+
+    def belongs(field_name: str, value: object, types: frozenset[ScheduleType]) -> bool:
+        if value is None:
+            return False
+        if s.type not in types:
+            problems.add(field_name, f"a {s.type.value} schedule has no {field_name}")
+            return False
+        return True
+
+    days, for_days, month_days, every_months = s.days, s.for_days, s.month_days, s.every_months
+    if belongs("days", change.days, _DAYS_SCHEDULES):
+        assert change.days is not None
+        problems.number(change.days, "days", 1 if s.type is ScheduleType.EVERY else 0, SCHEDULE_DAYS_MAX)
+        days = change.days
+    if belongs("forDays", change.for_days, frozenset({ScheduleType.EVERY})):
+        assert change.for_days is not None
+        problems.number(change.for_days, "forDays", 1, SCHEDULE_DAYS_MAX)
+        for_days = change.for_days
+    if s.type is ScheduleType.EVERY and for_days < days:
+        problems.add("forDays", "forDays is at least days (the first task falls within it)")
+    if belongs("monthDays", change.month_days, frozenset({ScheduleType.MONTHLY})):
+        assert change.month_days is not None
+        if problems.count(change.month_days, "monthDays", 31):
+            for i, d in enumerate(change.month_days):
+                problems.number(d, f"monthDays[{i}]", 1, 31)
+        month_days = tuple(sorted(set(change.month_days)))
+    if belongs("everyMonths", change.every_months, frozenset({ScheduleType.MONTHLY})):
+        if change.every_months not in MONTH_STEPS:
+            problems.add("everyMonths", f"everyMonths is one of {', '.join(map(str, MONTH_STEPS))}")
+        every_months = change.every_months or every_months
+    problems.raise_if_any()
+    schedule = replace(s, days=days, for_days=for_days, month_days=month_days, every_months=every_months)
+    active = template.active if change.active is None else change.active
+    return replace(template, name=name, active=active, schedule=schedule)
+
+
 # --- finite schedules: the tasks a plan starts with ------------------------------------------
 
 
@@ -366,11 +430,15 @@ def _consented(drafts: Iterable[tuple[CareTemplate, TaskDraft]], facts: CareFact
 
 
 def _for(kind: CarePlanKind, templates: Iterable[CareTemplate]) -> list[CareTemplate]:
-    return sorted((t for t in templates if t.active and kind in t.applies_to), key=lambda t: (t.order, t.id))
+    return sorted(
+        (t for t in templates if t.active and kind in t.applies_to), key=lambda t: (t.order, t.rule)
+    )
 
 
 def _draft(template: CareTemplate, due_at: datetime, occurrence: str, title: str | None = None) -> TaskDraft:
-    return TaskDraft(template.id, title or template.name, template.kind, template.channel, due_at, occurrence)
+    return TaskDraft(
+        template.rule, title or template.name, template.kind, template.channel, due_at, occurrence
+    )
 
 
 def start_plan(
@@ -808,7 +876,7 @@ class CareActivity:
         return round(self.satisfaction_sum / self.satisfaction_count, 4) if self.satisfaction_count else None
 
 
-INVITATION_TEMPLATE = "activity-invitation"
+INVITATION_RULE = "activity-invitation"
 
 
 def invitation(activity: CareActivity, facts: CareFacts, at: datetime) -> PlannedTasks:
@@ -816,7 +884,7 @@ def invitation(activity: CareActivity, facts: CareFacts, at: datetime) -> Planne
     if not facts.consent.allows(activity.channel):
         return PlannedTasks(skipped_channels=frozenset({activity.channel}))
     draft = TaskDraft(
-        INVITATION_TEMPLATE,
+        INVITATION_RULE,
         f"Invitation: {activity.name}",
         activity.task_kind,
         activity.channel,

@@ -3,9 +3,11 @@ tables as defaults) and statutory holidays —, plans and their dated tasks with
 the due list and the schedule job read, care activities with their running figures, and
 the running totals of key-account letter answers per period."""
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+from bson import ObjectId
 from pymongo import ASCENDING as ASC
 from pymongo import DESCENDING as DESC
 from pymongo import IndexModel
@@ -39,9 +41,10 @@ DAYS = {**INT, "minimum": 0, "maximum": 3660}
 
 TEMPLATES_SCHEMA: dict[str, Any] = {
     "bsonType": "object",
-    "required": ["_id", "name", "appliesTo", "task", "schedule", "marketing", "active", "order"],
+    "required": ["_id", "rule", "name", "appliesTo", "task", "schedule", "marketing", "active", "order"],
     "properties": {
-        "_id": {**STRING, "pattern": "^[a-z0-9-]{1,64}$"},
+        "_id": OID,
+        "rule": {**STRING, "pattern": "^[a-z0-9-]{1,64}$"},
         "name": {**STRING, "maxLength": 200},
         "appliesTo": {"bsonType": "array", "minItems": 1, "items": enum_of(*PLAN_KINDS)},
         "task": {
@@ -127,7 +130,7 @@ TASKS_SCHEMA: dict[str, Any] = {
         "planId",
         "customerId",
         "planKind",
-        "templateId",
+        "rule",
         "title",
         "kind",
         "channel",
@@ -140,7 +143,7 @@ TASKS_SCHEMA: dict[str, Any] = {
         "planId": OID,
         "customerId": OID,
         "planKind": enum_of(*PLAN_KINDS),
-        "templateId": {**STRING, "maxLength": 64},
+        "rule": {**STRING, "maxLength": 64},
         "title": {**STRING, "maxLength": 400},
         "kind": enum_of(*TASK_KINDS),
         "channel": enum_of(*CHANNELS),
@@ -221,8 +224,13 @@ LETTER_TOTALS_SCHEMA: dict[str, Any] = {
 }
 
 
+def template_id(rule: str) -> ObjectId:
+    """A default template's id, the same in every database (so ids in docs and tests hold)."""
+    return ObjectId(hashlib.sha256(f"care-template:{rule}".encode()).hexdigest()[:24])
+
+
 def _template(
-    id: str,
+    rule: str,
     name: str,
     applies_to: list[str],
     kind: str,
@@ -235,7 +243,8 @@ def _template(
     match: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     doc = {
-        "_id": id,
+        "_id": template_id(rule),
+        "rule": rule,
         "name": name,
         "appliesTo": applies_to,
         "task": {"kind": kind, "channel": channel},
@@ -469,9 +478,10 @@ HOLIDAYS = [
 
 async def apply(db: AsyncDatabase) -> None:
     await ensure_collection(db, "care_templates", TEMPLATES_SCHEMA)
+    await db["care_templates"].create_index([("rule", ASC)], name="care_templates_rule_unique", unique=True)
     for doc in TEMPLATES:
         # Defaults only where the business has not written its own.
-        await db["care_templates"].update_one({"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True)
+        await db["care_templates"].update_one({"rule": doc["rule"]}, {"$setOnInsert": doc}, upsert=True)
     await ensure_collection(db, "care_holidays", HOLIDAYS_SCHEMA)
     await db["care_holidays"].create_index([("day", ASC)], name="care_holidays_day")
     for key, name in HOLIDAYS:

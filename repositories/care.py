@@ -34,6 +34,7 @@ from domain.care import (
     TouchpointMatch,
 )
 from domain.consent import Consent
+from domain.errors import NotFound
 from domain.lifecycle import Actor
 from domain.records import Channel
 from repositories.access import about_customers, within
@@ -63,7 +64,8 @@ def to_template(doc: Mapping[str, Any]) -> CareTemplate:
     s = doc["schedule"]
     m = doc.get("match")
     return CareTemplate(
-        id=doc["_id"],
+        id=str(doc["_id"]),
+        rule=doc["rule"],
         name=doc["name"],
         applies_to=frozenset(CarePlanKind(k) for k in doc["appliesTo"]),
         kind=CareTaskKind(doc["task"]["kind"]),
@@ -185,7 +187,7 @@ def to_task(doc: Mapping[str, Any]) -> CareTask:
         plan_id=str(doc["planId"]),
         customer_id=str(doc["customerId"]),
         plan_kind=CarePlanKind(doc["planKind"]),
-        template_id=doc["templateId"],
+        rule=doc["rule"],
         title=doc["title"],
         kind=CareTaskKind(doc["kind"]),
         channel=Channel(doc["channel"]),
@@ -229,7 +231,7 @@ def task_document(
             "planId": ObjectId(plan.id),
             "customerId": ObjectId(plan.customer_id),
             "planKind": plan.kind.value,
-            "templateId": draft.template_id,
+            "rule": draft.rule,
             "title": draft.title,
             "kind": draft.kind.value,
             "channel": draft.channel.value,
@@ -298,11 +300,25 @@ class CareRepository:
         query = {"day": {"$gte": day(first), "$lte": day(last)}}
         return {d["day"].date(): d["name"] for d in await find_all(self._holidays, query)}
 
-    async def set_template(self, template_id: str, changes: Mapping[str, Any]) -> CareTemplate | None:
+    async def templates_by_ids(self, ids: Sequence[str]) -> list[CareTemplate | None]:
+        return await by_ids(self._templates, ids, to_template)
+
+    async def save_template(self, template: CareTemplate) -> CareTemplate:
+        """A business's change of a rule: its name, whether it applies, its schedule."""
         doc = await self._templates.find_one_and_update(
-            {"_id": template_id}, {"$set": dict(changes)}, return_document=ReturnDocument.AFTER
+            {"_id": ObjectId(template.id)},
+            {
+                "$set": {
+                    "name": template.name,
+                    "active": template.active,
+                    "schedule": schedule_document(template.schedule),
+                }
+            },
+            return_document=ReturnDocument.AFTER,
         )
-        return to_template(doc) if doc else None
+        if doc is None:
+            raise NotFound("no care template with this id", "id")
+        return to_template(doc)
 
     # --- reads within a scope ---
 

@@ -29,7 +29,9 @@ from domain.care import (
     CareTemplate,
     LetterAnswer,
     PeriodSatisfaction,
+    TemplateChange,
     answer_outcome,
+    changed_template,
     check_activity,
     check_completion,
     check_letter_answer,
@@ -153,6 +155,27 @@ async def templates(ctx: Context) -> list[CareTemplate]:
     if not may_read_reports(ctx.viewer):
         raise Forbidden("your role may not read the care rules")
     return await ctx.care.plans.templates()
+
+
+async def templates_by_ids(ctx: Context, ids: list[str]) -> list[CareTemplate | None]:
+    if not may_read_reports(ctx.viewer):
+        return [None for _ in ids]
+    return await ctx.care.plans.templates_by_ids(ids)
+
+
+async def update_template(ctx: Context, template_id: str, change: TemplateChange) -> Outcome[CareTemplate]:
+    """A business changes a rule (ADMIN): open plans follow at once for recurring rules (the
+    schedule reads the rules of the day); finite rules apply to plans started from now on."""
+
+    async def work() -> CareTemplate:
+        if ctx.viewer.role is not Role.ADMIN:
+            raise Forbidden("only an ADMIN changes the care rules")
+        [found] = await ctx.care.plans.templates_by_ids([template_id])
+        if found is None:
+            raise NotFound("no care template with this id", "id")
+        return await ctx.care.plans.save_template(changed_template(found, change))
+
+    return await attempt(work())
 
 
 # --- key-account letters ---------------------------------------------------------------------------

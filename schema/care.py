@@ -118,7 +118,7 @@ class CareTask(Node):
             kind=t.kind,
             channel=t.channel,
             title=t.title,
-            rule=t.template_id,
+            rule=t.rule,
             plan_kind=t.plan_kind,
             due_at=t.due_at,
             status=t.status,
@@ -405,9 +405,13 @@ class CareTouchpointMatch:
     active_within_days: int | None
 
 
-@strawberry.type(description="A care rule (data in care_templates; the defaults are the playbook's tables).")
-class CareTemplate:
-    id: strawberry.ID = strawberry.field(description="The rule's name, as tasks name it in `rule`.")
+@node_type
+@strawberry.type(
+    description="A care rule (data in care_templates; the defaults are the playbook's tables): ADMIN, "
+    "CX_AGENT and ANALYST read them, ADMIN changes them (updateCareTemplate)."
+)
+class CareTemplate(Node):
+    rule: str = strawberry.field(description="The rule's name, as tasks name it in `rule`.")
     name: str
     applies_to: list[CarePlanKind]
     task_kind: CareTaskKind
@@ -423,7 +427,8 @@ class CareTemplate:
     def from_domain(cls, t: domain.CareTemplate) -> CareTemplate:
         s, m = t.schedule, t.match
         return cls(
-            id=strawberry.ID(t.id),
+            id=global_id("CareTemplate", t.id),
+            rule=t.rule,
             name=t.name,
             applies_to=sorted(t.applies_to, key=lambda k: k.value),
             task_kind=t.kind,
@@ -449,6 +454,12 @@ class CareTemplate:
             ),
             active=t.active,
         )
+
+    @classmethod
+    async def resolve_nodes(cls, info: strawberry.Info, ids: list[str]) -> list[CareTemplate | None]:
+        return [
+            cls.from_domain(t) if t else None for t in await use_cases.templates_by_ids(info.context, ids)
+        ]
 
 
 TEMPLATES_MAX = 200
@@ -633,8 +644,63 @@ class RecordLetterAnswerPayload:
 WRITE: list[type[BasePermission]] = [CanWriteCustomers]
 
 
+class CanChangeCareRules(BasePermission):
+    message = "only an ADMIN changes the care rules"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: object, info: strawberry.Info, **kwargs: object) -> bool:
+        return bool(info.context.viewer.role.value == "ADMIN")
+
+
+@strawberry.input(description="Only the fields sent change; a field the rule's schedule has not is refused.")
+class UpdateCareTemplateInput:
+    id: strawberry.ID
+    name: str | None = None
+    active: bool | None = None
+    days: int | None = strawberry.field(
+        default=None, description="AFTER, PER_PURCHASE: the offset; EVERY: the interval."
+    )
+    for_days: int | None = strawberry.field(default=None, description="EVERY: for how long.")
+    month_days: list[int] | None = strawberry.field(default=None, description="MONTHLY: days of the month.")
+    every_months: int | None = strawberry.field(default=None, description="MONTHLY: 1, 2, 3, 4, 6 or 12.")
+
+
+@strawberry.type
+class CareTemplatePayload:
+    template: CareTemplate | None
+    errors: list[UserError]
+
+    @classmethod
+    def of(cls, outcome: Outcome[domain.CareTemplate]) -> CareTemplatePayload:
+        return payload(cls, "template", outcome, CareTemplate.from_domain)
+
+
 @strawberry.type
 class CareMutations:
+    @strawberry.mutation(
+        permission_classes=[CanChangeCareRules],
+        description="Change a care rule's cadence, name or whether it applies (ADMIN): recurring rules apply to "
+        "open plans from the next schedule run, the others to plans started from now on.",
+    )
+    async def update_care_template(
+        self, info: strawberry.Info, input: UpdateCareTemplateInput
+    ) -> CareTemplatePayload:
+        async def use_case() -> Outcome[domain.CareTemplate]:
+            ids = InputIds()
+            template_id = ids.one(input.id, "CareTemplate", "id")
+            ids.check()
+            change = domain.TemplateChange(
+                name=input.name,
+                active=input.active,
+                days=input.days,
+                for_days=input.for_days,
+                month_days=input.month_days,
+                every_months=input.every_months,
+            )
+            return await use_cases.update_template(info.context, template_id, change)
+
+        return await respond(CareTemplatePayload.of, use_case)
+
     @strawberry.mutation(
         permission_classes=WRITE, description="PENDING → DONE, SKIPPED or FAILED, once, with an outcome."
     )

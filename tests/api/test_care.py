@@ -126,7 +126,7 @@ async def test_two_instances_running_the_schedule_for_one_day_make_its_tasks_onc
         *(job_runner(db, clock, settings).run("care-schedule", on=date(2026, 12, 5)) for _ in range(3))
     )
     assert {o.status.value for o in outcomes} <= {"SUCCEEDED", "SKIPPED_LEASE_HELD"}
-    assert await db["care_tasks"].count_documents({"templateId": "repeat-birthday-card"}) == 1
+    assert await db["care_tasks"].count_documents({"rule": "repeat-birthday-card"}) == 1
 
 
 async def test_reaching_vip_replaces_the_regular_plan_and_adds_tips_on_the_1st_and_15th(
@@ -428,3 +428,51 @@ async def test_care_plans_of_a_page_of_customers_cost_the_same_commands_for_2_as
     for n in range(4):
         await purchase(agent, await customer(agent, f"Late Customer{n}"), T0)
     assert await commands() == few == 4  # token, customers, their plans, the plans' tasks
+
+
+RULES = "{ careTemplates { id rule name active appliesTo taskKind channel marketing schedule { type days forDays monthDays everyMonths } } }"
+UPDATE_RULE = """mutation($input: UpdateCareTemplateInput!) { updateCareTemplate(input: $input) {
+  template { id rule active schedule { type days monthDays everyMonths } } errors { code message field } } }"""
+
+
+async def test_a_business_changes_a_cadence_without_code(
+    admin, agent, analyst, partner, db, clock, settings
+) -> None:
+    rules = {t["rule"]: t for t in (await analyst.execute(RULES))["careTemplates"]}
+    assert len(rules) == 18
+    assert rules["new-questionnaire"]["schedule"] == {
+        "type": "AFTER",
+        "days": 8,
+        "forDays": 0,
+        "monthDays": [],
+        "everyMonths": 1,
+    }
+    assert (rules["key-account-letter"]["marketing"], rules["vip-tips"]["appliesTo"]) == (False, ["VIP"])
+
+    async def update(**fields) -> dict:
+        return (await admin.execute(UPDATE_RULE, {"input": fields}))["updateCareTemplate"]
+
+    sooner = await update(id=rules["new-questionnaire"]["id"], days=5)
+    assert (sooner["errors"], sooner["template"]["schedule"]["days"]) == ([], 5)
+    refused = await update(id=rules["new-questionnaire"]["id"], monthDays=[1])
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("VALIDATION", "monthDays")]
+    odd = await update(id=rules["vip-tips"]["id"], everyMonths=5, monthDays=[0])
+    assert [(e["code"], e["field"]) for e in odd["errors"]] == [
+        ("VALIDATION", "monthDays[0]"),
+        ("VALIDATION", "everyMonths"),
+    ]
+    off = await update(id=rules["vip-tips"]["id"], active=False)
+    assert off["template"]["active"] is False
+    [forbidden] = await agent.errors(UPDATE_RULE, {"input": {"id": rules["vip-tips"]["id"], "active": True}})
+    assert forbidden["extensions"]["code"] == "FORBIDDEN"
+
+    newcomer = await customer(agent, "Ann Li", consent={"email": True})
+    await purchase(agent, newcomer, T0)
+    [plan] = await plans(agent, newcomer)
+    assert [t["dueAt"] for t in plan["tasks"]] == [(T0 + 5 * DAY).isoformat()]  # the new cadence
+    vip = await customer(agent, "Bo Wu")
+    await purchase(agent, vip, T0, price="9000")
+    assert (await run_schedule(db, clock, settings, date(2026, 12, 1))).changed == 0  # tips switched off
+    node = "query($id: ID!) { node(id: $id) { id } }"
+    assert (await analyst.execute(node, {"id": rules["vip-tips"]["id"]}))["node"] is not None
+    assert (await partner.execute(node, {"id": rules["vip-tips"]["id"]}))["node"] is None

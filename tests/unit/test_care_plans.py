@@ -57,7 +57,7 @@ TIERS = TierThresholds()
 
 
 def _summary(planned) -> list[tuple[str, str, str, str]]:
-    return [(t.template_id, t.kind.value, t.channel.value, t.due_at.isoformat()) for t in planned.tasks]
+    return [(t.rule, t.kind.value, t.channel.value, t.due_at.isoformat()) for t in planned.tasks]
 
 
 def _on(kind: CarePlanKind, day: date, facts: CareFacts = FACTS, started: datetime = BOUGHT, **plan):
@@ -90,7 +90,7 @@ def test_regular_and_vip_get_a_monthly_email_on_the_day_their_plan_started(kind:
     assert _on(kind, date(2026, 12, 21)).tasks == ()
     assert _on(kind, date(2026, 11, 22)).tasks == ()  # not on the plan's first day
     started_31st = datetime(2027, 1, 31, tzinfo=UTC)
-    assert [t.template_id for t in _on(kind, date(2027, 2, 28), started=started_31st).tasks] == [
+    assert [t.rule for t in _on(kind, date(2027, 2, 28), started=started_31st).tasks] == [
         "repeat-monthly-email"
     ]  # the month's last day when it has no 31st
 
@@ -104,7 +104,7 @@ def test_regular_and_vip_get_birthday_cards_for_themselves_and_their_child(kind:
         ("repeat-child-birthday-card", "GREETING", "EMAIL", "2027-07-02T00:00:00+00:00")
     ]
     no_child = CareFacts("c1", EVERYTHING, birthday=date(2000, 2, 29))
-    assert [t.template_id for t in _on(kind, date(2027, 2, 28), no_child).tasks] == ["repeat-birthday-card"]
+    assert [t.rule for t in _on(kind, date(2027, 2, 28), no_child).tasks] == ["repeat-birthday-card"]
     assert _on(kind, date(2027, 7, 2), no_child).tasks == ()
 
 
@@ -163,7 +163,7 @@ def test_a_community_member_gets_a_call_once_a_quarter_while_active() -> None:
 
 @pytest.mark.parametrize("kind", [CarePlanKind.NEW, CarePlanKind.QUALITY_NEW])
 def test_a_new_customer_gets_an_sms_tip_every_3_days_for_30_days(kind: CarePlanKind) -> None:
-    tips = [t for t in start_plan(kind, RULES, FACTS, BOUGHT).tasks if t.template_id == "new-tips"]
+    tips = [t for t in start_plan(kind, RULES, FACTS, BOUGHT).tasks if t.rule == "new-tips"]
     assert [(t.due_at - BOUGHT).days for t in tips] == [3, 6, 9, 12, 15, 18, 21, 24, 27, 30]
     assert {(t.kind, t.channel) for t in tips} == {(CareTaskKind.SMS, Channel.SMS)}
 
@@ -172,20 +172,20 @@ def test_a_new_customer_gets_an_sms_tip_every_3_days_for_30_days(kind: CarePlanK
 def test_regular_and_vip_get_holiday_greetings_and_shipment_tracking_per_purchase(kind: CarePlanKind) -> None:
     started = datetime(2026, 6, 3, tzinfo=UTC)
     greeting = _on(kind, date(2026, 10, 1), started=started)
-    assert [
-        (t.template_id, t.title, t.channel) for t in greeting.tasks if t.kind is CareTaskKind.GREETING
-    ] == [("repeat-holiday-greeting", "Holiday greeting: National Day", Channel.SMS)]
+    assert [(t.rule, t.title, t.channel) for t in greeting.tasks if t.kind is CareTaskKind.GREETING] == [
+        ("repeat-holiday-greeting", "Holiday greeting: National Day", Channel.SMS)
+    ]
     tracking = purchase_tasks(kind, RULES, FACTS, "p9", BOUGHT)
-    assert [(t.template_id, t.occurrence, t.due_at) for t in tracking.tasks] == [
+    assert [(t.rule, t.occurrence, t.due_at) for t in tracking.tasks] == [
         ("repeat-shipment-tracking", "purchase-p9", BOUGHT)
     ]
     started_with = start_plan(kind, RULES, FACTS, BOUGHT, purchase=("p8", BOUGHT))
-    assert [t.template_id for t in started_with.tasks] == ["repeat-shipment-tracking"]
+    assert [t.rule for t in started_with.tasks] == ["repeat-shipment-tracking"]
 
 
 def test_a_vip_gets_two_tips_a_month_on_the_1st_and_the_15th_and_a_regular_none() -> None:
     for day in (date(2026, 12, 1), date(2026, 12, 15), date(2027, 1, 15)):
-        assert [t.template_id for t in _on(CarePlanKind.VIP, day).tasks] == ["vip-tips"]
+        assert [t.rule for t in _on(CarePlanKind.VIP, day).tasks] == ["vip-tips"]
         assert _on(CarePlanKind.REGULAR, day).tasks == ()
     assert _on(CarePlanKind.VIP, date(2026, 12, 2)).tasks == ()
 
@@ -231,7 +231,7 @@ def test_stage_moves_start_and_close_plans() -> None:
 def test_no_task_on_a_channel_without_consent_and_the_plan_records_it() -> None:
     email_only = CareFacts("c1", Consent(email=True))
     planned = start_plan(CarePlanKind.NEW, RULES, email_only, BOUGHT)
-    assert [t.template_id for t in planned.tasks] == ["new-questionnaire"]
+    assert [t.rule for t in planned.tasks] == ["new-questionnaire"]
     assert planned.skipped_channels == {Channel.SMS}
     nothing = start_plan(CarePlanKind.QUALITY_NEW, RULES, CareFacts("c1"), BOUGHT)
     assert (nothing.tasks, nothing.skipped_channels) == ((), {Channel.SMS, Channel.PHONE})
@@ -240,10 +240,8 @@ def test_no_task_on_a_channel_without_consent_and_the_plan_records_it() -> None:
 
 
 def test_a_template_switched_off_makes_nothing() -> None:
-    rules = [replace(t, active=False) if t.id == "new-tips" else t for t in RULES]
-    assert [t.template_id for t in start_plan(CarePlanKind.NEW, rules, FACTS, BOUGHT).tasks] == [
-        "new-questionnaire"
-    ]
+    rules = [replace(t, active=False) if t.rule == "new-tips" else t for t in RULES]
+    assert [t.rule for t in start_plan(CarePlanKind.NEW, rules, FACTS, BOUGHT).tasks] == ["new-questionnaire"]
 
 
 # --- what a purchase starts ---------------------------------------------------------------------------
