@@ -247,8 +247,9 @@ async def record_letter_answer(
     return await attempt(work())
 
 
-#: A satisfaction trend covers at most this many days.
-TREND_DAYS_MAX = 3660
+#: A satisfaction trend covers at most three years (so a page of accounts with their
+#: periods stays within the query budget).
+TREND_DAYS_MAX = 3 * 366
 
 
 async def key_account_satisfaction(

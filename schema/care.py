@@ -361,8 +361,8 @@ class KeyAccountSatisfaction:
     )
 
 
-#: Ten years of monthly letters.
-SATISFACTION_PERIODS_MAX = 121
+#: Three years of monthly letters (resolvers.care.TREND_DAYS_MAX).
+SATISFACTION_PERIODS_MAX = 37
 BOUNDED_LISTS[("KeyAccountSatisfaction", "periods")] = SATISFACTION_PERIODS_MAX
 
 
