@@ -14,6 +14,7 @@ from bson import ObjectId
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from domain.access import PersonalFields, Scope
 from domain.care import (
@@ -32,6 +33,7 @@ from domain.care import (
     ScheduleType,
     TaskDraft,
     TouchpointMatch,
+    start_of,
 )
 from domain.consent import Consent
 from domain.errors import NotFound
@@ -49,6 +51,7 @@ PLANS = "care_plans"
 TASKS = "care_tasks"
 NEWEST_FIRST = SortKey("startedAt", descending=True)
 DUE_FIRST = SortKey("dueAt")
+DUPLICATE_KEY = 11000
 
 #: What happened on a task, as written (a call's notes), is about the customer: withheld
 #: where the customer is read masked, erased on request. Plans hold ids, kinds and times.
@@ -580,34 +583,74 @@ class CareRepository:
             tasks += await self.add_tasks(plan_ref(to_plan(doc)), planned, now, session, owner_id)
         return created_plans, tasks
 
-    async def open_plans(
-        self, selector: DueSelector, customer_ids: Sequence[str] | None = None
-    ) -> list[CarePlan]:
-        query: dict[str, Any] = {
-            "kind": {"$in": sorted(k.value for k in selector.kinds)},
-            "status": CarePlanStatus.ACTIVE.value,
-        }
-        if selector.start_days is not None:
-            query["startDay"] = {"$in": sorted(selector.start_days)}
-        if customer_ids is not None:
-            query["customerId"] = {"$in": object_ids(customer_ids)}
+    async def due_plans(self, selectors: Sequence[DueSelector]) -> list[CarePlan]:
+        """The open plans a day's selectors name, in one query (a branch per selector; the
+        birthday selectors through the customers whose birthday it is)."""
+        branches: list[dict[str, Any]] = []
+        birthdays = [s for s in selectors if s.birthdays is not None]
+        if birthdays and (customers := await self._birthday_customers(birthdays)):
+            kinds = sorted({k.value for s in birthdays for k in s.kinds})
+            branches.append({"kind": {"$in": kinds}, "customerId": {"$in": object_ids(customers)}})
+        for selector in selectors:
+            if selector.birthdays is not None:
+                continue
+            branch: dict[str, Any] = {"kind": {"$in": sorted(k.value for k in selector.kinds)}}
+            if selector.start_days is not None:
+                branch["startDay"] = {"$in": sorted(selector.start_days)}
+            branches.append(branch)
+        if not branches:
+            return []
+        query = {"status": CarePlanStatus.ACTIVE.value, "$or": branches}
         return [to_plan(d) for d in await find_all(self._plans, query)]
 
-    async def birthdays(self, selector: DueSelector) -> list[str]:
-        """Customers whose birthday (or child's) is on one of the selector's (month, day)."""
-        assert selector.birthdays is not None
-        name = "$childBirthday" if selector.child else "$birthday"
-        field = name[1:]
-        same_day = [
-            {"$and": [{"$eq": [{"$month": name}, month]}, {"$eq": [{"$dayOfMonth": name}, d]}]}
-            for month, d in sorted(selector.birthdays)
-        ]
-        query = {
-            field: {"$type": "date"},
+    async def _birthday_customers(self, selectors: Sequence[DueSelector]) -> list[str]:
+        """Customers whose birthday (or child's) falls on a selector's (month, day): one query
+        (a month and a day are no index range: it reads the customers with a birthday)."""
+        same_day = []
+        for selector in selectors:
+            assert selector.birthdays is not None
+            name = "$childBirthday" if selector.child else "$birthday"
+            same_day += [
+                {"$and": [{"$eq": [{"$month": name}, month]}, {"$eq": [{"$dayOfMonth": name}, d]}]}
+                for month, d in sorted(selector.birthdays)
+            ]
+        query: dict[str, Any] = {
             "erasedAt": {"$exists": False},
+            "$or": [{"birthday": {"$type": "date"}}, {"childBirthday": {"$type": "date"}}],
             "$expr": same_day[0] if len(same_day) == 1 else {"$or": same_day},
         }
         return [str(d["_id"]) for d in await find_all(self._db["customers"], query, projection={"_id": 1})]
+
+    async def day_task_keys(self, day: date) -> set[str]:
+        """The keys of the tasks due at the start of `day` (what a schedule run for the day
+        made before): one range on the due index."""
+        query = {"dueAt": start_of(day)}
+        return {d["key"] for d in await find_all(self._tasks, query, projection={"key": 1})}
+
+    async def insert_new_tasks(self, docs: Sequence[dict[str, Any]]) -> int:
+        """Insert tasks whose keys were free when read; one written meanwhile (a duplicate
+        key) is left as it is. Returns how many were inserted."""
+        if not docs:
+            return 0
+        try:
+            result = await self._tasks.insert_many(list(docs), ordered=False)
+            return len(result.inserted_ids)
+        except BulkWriteError as error:
+            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+                raise
+            return int(error.details.get("nInserted", 0))
+
+    async def add_skipped_channels(self, skipped: Sequence[tuple[str, frozenset[Channel]]]) -> None:
+        requests = [
+            UpdateOne(
+                {"_id": ObjectId(plan_id)},
+                {"$addToSet": {"skippedChannels": {"$each": sorted(c.value for c in channels)}}},
+            )
+            for plan_id, channels in skipped
+            if channels
+        ]
+        if requests:
+            await self._plans.bulk_write(requests, ordered=False)
 
     async def facts_of(self, customer_ids: Sequence[str]) -> dict[str, CareFacts]:
         query = {"_id": {"$in": object_ids(customer_ids)}}

@@ -24,7 +24,6 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from domain.care import (
-    CarePlan,
     CarePlanKind,
     CareRules,
     CareTemplate,
@@ -39,12 +38,15 @@ from domain.care import (
     tasks_on,
 )
 from domain.jobs import JobResult
-from repositories.care import CareRepository, PlanRef, plan_document, plan_ref
+from domain.records import Channel
+from repositories.care import CareRepository, PlanRef, plan_document, plan_ref, task_document
 from repositories.care_letters import LetterRepository
 from repositories.transactions import in_transaction
 from resolvers.jobs import JobContext
 
 BATCH = 500
+#: Customers' facts are read for this many plans at a time.
+FACTS_BATCH = 5000
 
 
 async def care_schedule(job: JobContext) -> JobResult:
@@ -117,19 +119,17 @@ async def _recurring(
     holidays: Mapping[date, str],
     now: datetime,
 ) -> tuple[int, int]:
-    plans: dict[str, CarePlan] = {}
-    for selector in due_selectors(templates, day, holidays):
-        customers = await care.birthdays(selector) if selector.birthdays is not None else None
-        if customers == []:
-            continue
-        for plan in await care.open_plans(selector, customers):
-            plans[plan.id] = plan
-    ordered = list(plans.values())
+    """The day's recurring tasks: the plans the day's selectors name (one query), their
+    customers' facts (in batches), the tasks `tasks_on` decides, less those a run for the
+    day made before (the day's keys: one range on the due index), inserted."""
+    plans = await care.due_plans(due_selectors(templates, day, holidays))
+    made_before = await care.day_task_keys(day)
     created = 0
-    for i in range(0, len(ordered), BATCH):
-        batch = ordered[i : i + BATCH]
+    for i in range(0, len(plans), FACTS_BATCH):
+        batch = plans[i : i + FACTS_BATCH]
         facts = await care.facts_of(list({p.customer_id for p in batch}))
-        work: list[tuple[PlanRef, PlannedTasks, str | None]] = []
+        docs: list[dict[str, Any]] = []
+        skipped: list[tuple[str, frozenset[Channel]]] = []
         for plan in batch:
             if plan.customer_id not in facts:
                 continue
@@ -140,10 +140,16 @@ async def _recurring(
                 templates,
                 holidays,
             )
-            if planned.tasks or planned.skipped_channels:
-                work.append((plan_ref(plan), planned, None))
-        created += await care.add_tasks_many(work, now)
-    return len(ordered), created
+            ref = plan_ref(plan)
+            docs += [
+                task_document(ref, draft, now)
+                for draft in planned.tasks
+                if draft.key(plan.id) not in made_before
+            ]
+            skipped.append((plan.id, planned.skipped_channels))
+        created += await care.insert_new_tasks(docs)
+        await care.add_skipped_channels(skipped)
+    return len(plans), created
 
 
 async def _letters(
