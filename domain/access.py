@@ -14,8 +14,9 @@ plugs in by saying which scope governs it and declaring its personal fields.
 | PARTNER         | shared with partner id | none                    | none                | none                   | none                   |
 | ANALYST         | all                    | none                    | all, people masked  | none (aggregates only) | all                    |
 
-Reports over the whole base (segments, experience, KPIs, complaint figures) are for
-ADMIN, CX_AGENT and ANALYST.
+`activity` also governs care plans and their tasks (a plan is about one customer, like a
+purchase). Reports over the whole base (segments, experience, KPIs, complaint figures, care
+activities and the care rules) are for ADMIN, CX_AGENT and ANALYST.
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@ quarter with its figures, key-account letters with a satisfaction trend; idempot
 from datetime import timedelta
 
 from demo_care import seed_demo_care
-from demo_data import seed_demo_data
+from demo_data import demo_documents, seed_demo_dossiers
 from domain.care import quarter_of
 from domain.key_accounts import VisitCadence
+from repositories.customers import CustomerRepository
 from server.database import connect
 from tests.conftest import T0
 
@@ -17,11 +18,14 @@ TRENDS = """{ keyAccounts(first: 40) { edges { node { satisfaction(from: "2025-0
 
 
 async def test_demo_care_has_plans_tasks_in_every_state_activities_and_letters(db, admin, mongo_uri) -> None:
-    # Seeding writes thousands of documents in a few commands: a patient client for it.
+    # The demo customers and dossiers care is planned for (seed_demo_data calls
+    # seed_demo_care last); seeding writes thousands of documents: a patient client for it.
     client, patient = connect(mongo_uri, db.name, timeout_ms=120_000)
     try:
-        await seed_demo_data(patient, T0, VisitCadence())
-        assert await seed_demo_care(patient, T0) == 0  # seeded with the rest, once
+        await CustomerRepository(patient).insert_many(demo_documents(T0))
+        await seed_demo_dossiers(patient, T0, VisitCadence())
+        assert await seed_demo_care(patient, T0) > 500
+        assert await seed_demo_care(patient, T0) == 0  # idempotent
     finally:
         await client.close()
     statuses = await db["care_tasks"].distinct("status")
