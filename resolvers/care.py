@@ -50,7 +50,7 @@ from domain.rfm import Segment, segment_areas
 from domain.tiers import ValueTier
 from domain.touchpoints import JourneyStage, Touchpoint, TouchpointRequest, TouchpointType
 from domain.users import Role
-from repositories.care import PlanFilter, TaskFilter, plan_document
+from repositories.care import IN_BATCH, PlanFilter, TaskFilter, plan_document
 from repositories.care_activities import Audience, QuarterTotals
 from repositories.pagination import Page
 from repositories.transactions import in_transaction
@@ -321,7 +321,7 @@ class Invitations:
     complete: bool  # every customer of the audience was looked at (else: call again)
 
 
-INVITE_CHUNK = 500
+INVITE_CHUNK = IN_BATCH
 
 
 async def invite(ctx: Context, activity_id: str) -> Outcome[Invitations]:

@@ -39,14 +39,13 @@ from domain.care import (
 )
 from domain.jobs import JobResult
 from domain.records import Channel
-from repositories.care import CareRepository, PlanRef, plan_document, plan_ref, task_document
+from repositories.care import IN_BATCH, CareRepository, PlanRef, plan_document, plan_ref, task_document
 from repositories.care_letters import LetterRepository
 from repositories.transactions import in_transaction
 from resolvers.jobs import JobContext
 
-BATCH = 500
-#: Customers' facts are read for this many plans at a time.
-FACTS_BATCH = 5000
+#: Plans (and their customers' facts) handled at a time: lookups by id stay small.
+BATCH = IN_BATCH
 
 
 async def care_schedule(job: JobContext) -> JobResult:
@@ -125,8 +124,8 @@ async def _recurring(
     plans = await care.due_plans(due_selectors(templates, day, holidays))
     made_before = await care.day_task_keys(day)
     created = 0
-    for i in range(0, len(plans), FACTS_BATCH):
-        batch = plans[i : i + FACTS_BATCH]
+    for i in range(0, len(plans), BATCH):
+        batch = plans[i : i + BATCH]
         facts = await care.facts_of(list({p.customer_id for p in batch}))
         docs: list[dict[str, Any]] = []
         skipped: list[tuple[str, frozenset[Channel]]] = []

@@ -279,11 +279,15 @@ async def _care(db: Any, http: httpx.AsyncClient, service: psutil.Process, token
         {"query": CARE_DUE, "variables": day},
     )
     holidays = await CareRepository(db).holidays(today, today + timedelta(days=400))
-    first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     ordinary = today + timedelta(days=1)
     while ordinary.day in (1, 15) or ordinary in holidays:
         ordinary += timedelta(days=1)
-    days = [("an ordinary day", ordinary), ("the 1st (VIP tips)", first)]
+    fifteenth = (
+        today.replace(day=15)
+        if today.day < 15
+        else (today.replace(day=1) + timedelta(days=46)).replace(day=15)
+    )
+    days = [("an ordinary day", ordinary), ("the 15th (VIP tips)", fifteenth)]
     if holidays:
         days.append((f"a holiday ({holidays[min(holidays)]})", min(holidays)))
     runner = job_runner(db, system_clock, Settings(_env_file=None))
