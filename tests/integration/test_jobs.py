@@ -336,7 +336,7 @@ async def test_the_jobs_cli(mongo_uri, mongo_client) -> None:
         unknown = _cli("jobs", "run", "nosuch", uri=mongo_uri, db_name=db_name)
         assert (unknown.returncode, unknown.stderr) == (
             2,
-            "error: no job named 'nosuch'; jobs: broken, sla-scan, tidy\n",
+            "error: no job named 'nosuch'; jobs: broken, churn-scan, rollups-rebuild, sla-scan, tidy\n",
         )
 
         ran = _cli("jobs", "run", "tidy", "--date", "2026-11-20", uri=mongo_uri, db_name=db_name)
