@@ -56,11 +56,12 @@ class EntryKind(Enum):
 
 @dataclass(frozen=True)
 class LoyaltyRules:
-    """The business numbers of points (settings, with these defaults)."""
+    """The business numbers of points and coupons (settings, with these defaults)."""
 
     lifetime_days: int = 365  # a lot expires this long after it was earned
     purchase_pending_days: int = 0  # purchase points are spendable this long after the purchase
     referral_points: int = 200  # what the referrer earns when the referred customer first buys
+    coupon_issue_max: int = 10_000  # the most customers one segment or tier issue reaches
 
 
 class InsufficientPoints(DomainError):
