@@ -16,7 +16,7 @@ from domain.access import Scope
 from domain.coupons import Coupon
 from domain.lifecycle import Actor
 from repositories.access import about_customers
-from repositories.documents import by_ids, insert_missing, money, object_ids, without_none
+from repositories.documents import by_ids, insert_new, money, object_ids, without_none
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, count_children, find_child_pages
 from repositories.personal_data import Holding, Owner
@@ -129,4 +129,4 @@ class CouponRepository:
 
     async def insert_many(self, docs: list[dict[str, Any]]) -> int:
         """Insert prepared coupons not there yet (demo data)."""
-        return await insert_missing(self._coupons, docs)
+        return await insert_new(self._coupons, docs)

@@ -514,6 +514,12 @@ class CustomerRepository:
         cursor = self._customers.find(query, {"_id": 1}).sort("_id", 1).limit(limit).batch_size(limit)
         return [str(d["_id"]) async for d in cursor]
 
+    async def each(self, batch: int = 1000) -> AsyncIterator[Customer]:
+        """Every customer not erased, in id order (seeding loyalty for a whole base)."""
+        cursor = self._customers.find({"erasedAt": {"$exists": False}}).sort("_id", 1).batch_size(batch)
+        async for doc in cursor:
+            yield to_customer(doc)
+
     async def mark_referred(self, customer_id: str, referrer_id: str, session: AsyncClientSession) -> bool:
         """Record who referred the customer, only while they have bought nothing and were
         not referred before. In the referral's transaction: it writes the document a first

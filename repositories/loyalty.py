@@ -35,7 +35,7 @@ from domain.loyalty import (
     Share,
 )
 from repositories.access import about_customers
-from repositories.documents import aggregate_all, by_ids, find_all, insert_missing, object_ids, without_none
+from repositories.documents import aggregate_all, by_ids, find_all, insert_new, object_ids, without_none
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, count_children, find_child_pages
 from repositories.personal_data import Holding, Owner
@@ -415,11 +415,12 @@ class LoyaltyRepository:
         balances: list[dict[str, Any]],
         referrals: Sequence[dict[str, Any]] = (),
     ) -> int:
-        """Insert prepared documents not there yet; returns how many entries were added."""
-        added = await insert_missing(self._ledger, entries)
-        await insert_missing(self._lots, lots)
-        await insert_missing(self._referrals, list(referrals))
-        await insert_missing(self._balances, balances)
+        """Insert prepared documents not there yet; returns how many entries were added.
+        The balances go last: a balance is there only once its ledger is."""
+        added = await insert_new(self._ledger, entries)
+        await insert_new(self._lots, lots)
+        await insert_new(self._referrals, list(referrals))
+        await insert_new(self._balances, balances)
         return added
 
     async def inconsistencies(self) -> list[dict[str, Any]]:

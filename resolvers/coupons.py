@@ -15,12 +15,11 @@ from domain.rfm import segment_areas
 from domain.validation import IDEMPOTENCY_KEY_MAX, Problems
 from repositories.coupons import coupon_document
 from repositories.customers import CustomerFilter
+from repositories.documents import DUPLICATE_KEY
 from repositories.transactions import in_transaction
 from resolvers.context import Context
 from resolvers.loyalty import staff
 from resolvers.outcome import Outcome, attempt
-
-DUPLICATE_KEY = 11000
 
 
 def _reused() -> IdempotencyKeyReused:
