@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
@@ -195,7 +196,10 @@ async def seed_demo_loyalty(db: AsyncDatabase, now: datetime, rules: LoyaltyRule
     added (0 when seeded before)."""
     rules = rules or LoyaltyRules()
     rng = random.Random(20261201)
-    entries, lots, balances, coupons = [], [], [], []
+    entries: list[dict[str, Any]] = []
+    lots: list[dict[str, Any]] = []
+    balances: list[dict[str, Any]] = []
+    coupons: list[dict[str, Any]] = []
     number = -1
     async for customer in CustomerRepository(db).each():
         number += 1
