@@ -16,7 +16,7 @@ from domain.access import Scope
 from domain.coupons import Coupon
 from domain.lifecycle import Actor
 from repositories.access import about_customers
-from repositories.documents import by_ids, insert_new, money, object_ids, without_none
+from repositories.documents import INSERT_CHUNK, by_ids, insert_new, money, object_ids, without_none
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, count_children, find_child_pages
 from repositories.personal_data import Holding, Owner
@@ -91,8 +91,8 @@ class CouponRepository:
     async def issue(self, docs: list[dict[str, Any]], session: AsyncClientSession) -> None:
         """Insert an issue's coupons in one transaction; a key used before for one of the
         customers raises DuplicateKeyError (or BulkWriteError), and nothing is written."""
-        if docs:
-            await self._coupons.insert_many(docs, ordered=True, session=session)
+        for start in range(0, len(docs), INSERT_CHUNK):  # each insert within the deadline
+            await self._coupons.insert_many(docs[start : start + INSERT_CHUNK], ordered=True, session=session)
 
     async def issued_with_key(self, key: str) -> tuple[Coupon, str | None, int] | None:
         """The first coupon an issue key made, its request's fingerprint, and how many

@@ -25,6 +25,7 @@ from domain.loyalty import (
     AwardRequest,
     CheckedRequest,
     EntryKind,
+    InsufficientPoints,
     LedgerEntry,
     Lot,
     LoyaltyAccount,
@@ -178,14 +179,15 @@ async def _once(
     ctx: Context, checked: CheckedRequest, write: Callable[[AsyncClientSession], Awaitable[LedgerEntry]]
 ) -> PointsMoved:
     """Write once per idempotency key: a retry (even one racing the first request, which
-    collides on the key's unique index) answers the entry the first one wrote."""
+    collides on the key's unique index, or finds the points already spent by it) answers
+    the entry the first one wrote."""
     access = await ctx.access()
     await ctx.customers.get(checked.customer_id, access.customers)
     repo = ctx.loyalty.repo
     if (first := await _replayed(repo, checked)) is None:
         try:
             first = await in_transaction(ctx.db, write)
-        except DuplicateKeyError:
+        except (DuplicateKeyError, InsufficientPoints):
             if (first := await _replayed(repo, checked)) is None:
                 raise
     return PointsMoved(shown_entry(access, first), checked.customer_id)

@@ -121,6 +121,33 @@ async def test_awards_and_redemptions_spend_the_soonest_expiring_lot_first(agent
     await consistent(db)
 
 
+async def test_erasure_removes_what_was_written_about_the_customer_and_keeps_the_points(
+    agent, admin, db
+) -> None:
+    from tests.api.test_personal_data import ERASE, EXPORT
+
+    customer = await new_customer(agent)
+    await award(agent, customer, 100, "ACTIVITY", note="tasting evening with her mother")
+    await redeem(agent, customer, 40, "gift for her husband's birthday")
+    exported = (await admin.execute(EXPORT, {"id": customer}))["exportCustomerData"]["collections"]
+    assert [len(exported[name]) for name in ("loyalty_ledger", "loyalty_lots", "loyalty_balances")] == [
+        2,
+        1,
+        1,
+    ]
+    erased = await payload(admin, ERASE, {"customerId": customer, "reason": "data subject request #9"})
+    assert erased["errors"] == []
+    account = await loyalty(admin, customer)
+    assert account["balance"] == 60
+    assert [
+        (e["node"]["points"], e["node"]["reason"], e["node"]["note"]) for e in account["ledger"]["edges"]
+    ] == [
+        (-40, None, None),
+        (100, "ACTIVITY", None),
+    ]
+    await consistent(db)
+
+
 async def test_a_redemption_above_the_balance_writes_nothing(agent, db, clock) -> None:
     customer = await new_customer(agent)
     await award(agent, customer, 40)
@@ -164,11 +191,15 @@ async def test_each_write_happens_once_per_idempotency_key(agent, admin, db) -> 
     assert retried["errors"] == [] and retried["entry"]["id"] == first["entry"]["id"]
     assert retried["loyalty"]["balance"] == 80
 
-    redeem_input = {"customerId": customer, "points": 30, "reason": "voucher", "idempotencyKey": "r-1"}
-    spent = await payload(agent, REDEEM, redeem_input)
-    racing = await asyncio.gather(*[payload(agent, REDEEM, redeem_input) for _ in range(5)])
-    assert {r["entry"]["id"] for r in racing} == {spent["entry"]["id"]}
-    assert (await loyalty(agent, customer))["balance"] == 50  # spent once
+    # Six copies of one redemption of the whole balance race: one spends, the others
+    # answer what it wrote (not INSUFFICIENT_POINTS, though the points are gone).
+    redeem_input = {"customerId": customer, "points": 80, "reason": "voucher", "idempotencyKey": "r-1"}
+    racing = await asyncio.gather(*[payload(agent, REDEEM, redeem_input) for _ in range(6)])
+    assert [r["errors"] for r in racing] == [[]] * 6
+    assert len({r["entry"]["id"] for r in racing}) == 1
+    later_retry = await payload(agent, REDEEM, redeem_input)
+    assert later_retry["entry"]["id"] == racing[0]["entry"]["id"]
+    assert (await loyalty(agent, customer))["balance"] == 0  # spent once
 
     reused = [
         await payload(agent, AWARD, {**award_input, "points": 81}),  # same key, another award
