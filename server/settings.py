@@ -234,6 +234,11 @@ class Settings(BaseSettings):
             values = list(getattr(self, name))
             if values != sorted(set(values), reverse=True):
                 raise ValueError(f"RAPPORT_{name.upper()} must fall strictly (scores 5, 4, 3, 2)")
+        if self.points_purchase_pending_days >= self.points_lifetime_days:
+            raise ValueError(
+                "RAPPORT_POINTS_PURCHASE_PENDING_DAYS must be shorter than RAPPORT_POINTS_LIFETIME_DAYS "
+                "(points would expire before they could be spent)"
+            )
         known = {name for name, _ in ChurnWeights().items()}
         if set(self.churn_weights) != known or abs(sum(self.churn_weights.values()) - 1) > 1e-9:
             raise ValueError(f"RAPPORT_CHURN_WEIGHTS needs exactly {sorted(known)}, summing to 1")

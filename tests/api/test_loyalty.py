@@ -10,6 +10,7 @@ import base64
 from datetime import timedelta
 
 from repositories.loyalty import LoyaltyRepository
+from server.settings import Settings
 from tests.api.dossier import create_key_account, organisation, payload
 from tests.api.loyalty import (
     AWARD,
@@ -23,7 +24,8 @@ from tests.api.loyalty import (
     purchase,
     redeem,
 )
-from tests.conftest import T0
+from tests.api.serving import serving
+from tests.conftest import T0, GraphQLClient
 
 DAY = timedelta(days=1)
 ENTRY_NODE = """query($id: ID!) { node(id: $id) { id ... on LoyaltyEntry { points reason } } }"""
@@ -38,7 +40,7 @@ def _local(global_id: str) -> str:
     return base64.b64decode(global_id).decode().partition(":")[2]
 
 
-async def test_a_purchase_earns_its_points_once_in_its_transaction(agent, db) -> None:
+async def test_a_purchase_earns_its_points_once_in_its_transaction(agent, db, mongo_client, clock) -> None:
     customer = await new_customer(agent)
     lines = [
         {"sku": "LATTE", "quantity": 3, "unitPrice": "28.00", "pointsPerUnit": 5},
@@ -69,9 +71,20 @@ async def test_a_purchase_earns_its_points_once_in_its_transaction(agent, db) ->
     assert linked["node"]["purchase"] == {"id": first["id"], "points": 27}
     no_points = await purchase(agent, customer, at, [{"sku": "BAG", "quantity": 2, "unitPrice": "2.00"}])
     assert no_points["points"] == 0
-    assert (await loyalty(agent, customer))["ledger"][
-        "totalCount"
-    ] == 1  # a purchase without points writes none
+    written = (await loyalty(agent, customer))["ledger"]["totalCount"]
+    assert written == 1  # a purchase without points writes none
+
+    # With a return window, purchase points are held but not spendable until it passes.
+    windowed = Settings(_env_file=None, env="development", points_purchase_pending_days=7)
+    async with serving(windowed, db, mongo_client, clock) as http:
+        desk = GraphQLClient(http, agent.token)
+        await purchase(desk, customer, T0, lines[:1])
+        account = await loyalty(desk, customer)
+        assert (account["balance"], account["available"]) == (42, 27)
+        assert account["lots"]["edges"][-1]["node"]["availableAt"] == (T0 + 7 * DAY).isoformat()
+        assert (await redeem(desk, customer, 28))["errors"][0]["code"] == "INSUFFICIENT_POINTS"
+        clock.advance(7 * DAY)
+        assert (await redeem(desk, customer, 42))["errors"] == []
     await consistent(db)
 
 
