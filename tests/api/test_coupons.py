@@ -53,6 +53,9 @@ async def test_a_coupon_is_issued_to_a_customer_and_redeemed_once(agent, admin, 
     )
     listed = (await agent.execute(COUPONS, {"id": customer}))["customer"]["coupons"]
     assert listed["totalCount"] == 1 and listed["edges"][0]["node"]["id"] == coupon["id"]
+    keyed = [await issue(agent, customerId=customer, idempotencyKey="welcome-1") for _ in range(2)]
+    assert keyed[0]["coupon"]["id"] == keyed[1]["coupon"]["id"]  # a retry answers the first coupon
+    assert (await agent.execute(COUPONS, {"id": customer}))["customer"]["coupons"]["totalCount"] == 2
 
     used = await redeem(agent, coupon["id"], "use-1")
     assert used["errors"] == []
@@ -71,6 +74,7 @@ async def test_a_coupon_is_issued_to_a_customer_and_redeemed_once(agent, admin, 
     assert sorted(len(r["errors"]) for r in racing) == [0] + [1] * 9  # one applies
     assert {codes(r)[0] for r in racing if r["errors"]} == {("COUPON_USED", "couponId")}
     assert await db["coupons"].count_documents({"redeemedAt": {"$exists": True}}) == 2
+    assert await db["coupons"].count_documents({}) == 3
 
     unknown = await redeem(agent, global_id("Coupon", "5eed00000000000000000999"))
     assert codes(unknown) == [("NOT_FOUND", "couponId")]
