@@ -14,6 +14,7 @@ from domain.customers import Customer
 from domain.lifecycle import LifecycleEvent
 from domain.records import Purchase
 from domain.value import ValueRules
+from resolvers import loyalty
 
 
 async def after_purchase(
@@ -24,6 +25,7 @@ async def after_purchase(
     session: AsyncClientSession,
 ) -> None:
     """`customer` as the purchase left them (figures, stage)."""
+    await loyalty.earn_for_purchase(db, rules.loyalty, purchase, customer, session)
 
 
 async def after_stage_move(

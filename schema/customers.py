@@ -35,6 +35,7 @@ from schema.scalars import Duration
 if TYPE_CHECKING:
     from schema.complaints import Complaint
     from schema.journeys import ChurnRisk, Journey, Rfm, Segment, Touchpoint, ValueTier
+    from schema.loyalty import Coupon, LoyaltyAccount
     from schema.records import Purchase
 
 # strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
@@ -192,6 +193,25 @@ class Customer(Node):
         loader = info.context.purchases_by_customer_id
         page = await loader.load(PageRequest(self._domain.id, first, opened(info, after)))
         return Connection.of(page, Purchase.from_domain, info.context.cursors)
+
+    @strawberry.field(
+        description="Points: balance, ledger and lots (ADMIN, CX_AGENT; ACCOUNT_MANAGER for their book; "
+        "null for others)."
+    )
+    async def loyalty(
+        self, info: strawberry.Info
+    ) -> Annotated[LoyaltyAccount, strawberry.lazy("schema.loyalty")] | None:
+        from schema.loyalty import loyalty_of
+
+        return await loyalty_of(info, self._domain.id)
+
+    @strawberry.field(description="Coupons, newest first (who sees them: as loyalty; empty for others).")
+    async def coupons(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Coupon, strawberry.lazy("schema.loyalty")]]:
+        from schema.loyalty import coupons_of
+
+        return await coupons_of(info, self._domain.id, first, after)
 
     @strawberry.field(
         description="The touchpoints between from and to in order, scored by the peak-end rule."
