@@ -286,11 +286,13 @@ READS = [
             ("visit_a", "VisitLog", {"purpose": "quarterly review"}),
             ("follow_up_a", "FollowUp", {"action": "send prices"}),
             ("contract_a", "ServiceContract", {"content": "cold-chain freight"}),
-            ("purchase_a", "Purchase", {"units": 4}),
             ("complaint_a", "Complaint", {"summary": "late delivery"}),
         ]
         for row in _row(record, typename, shown, shown, manager=shown, other_manager=HIDDEN, partner=HIDDEN)
     ],
+    # Purchases are a customer's activity: an analyst reads only their aggregates (tiers,
+    # segments, reports), never the records.
+    *_row("purchase_a", "Purchase", {"units": 4}, HIDDEN, manager={"units": 4}),
 ]
 
 

@@ -336,7 +336,7 @@ async def test_the_jobs_cli(mongo_uri, mongo_client) -> None:
         unknown = _cli("jobs", "run", "nosuch", uri=mongo_uri, db_name=db_name)
         assert (unknown.returncode, unknown.stderr) == (
             2,
-            "error: no job named 'nosuch'; jobs: broken, sla-scan, tidy\n",
+            "error: no job named 'nosuch'; jobs: broken, churn-scan, rollups-rebuild, sla-scan, tidy\n",
         )
 
         ran = _cli("jobs", "run", "tidy", "--date", "2026-11-20", uri=mongo_uri, db_name=db_name)
@@ -363,9 +363,10 @@ async def test_the_jobs_cli(mongo_uri, mongo_client) -> None:
         listing = _cli("jobs", "list", uri=mongo_uri, db_name=db_name).stdout.splitlines()
         assert listing[0].split() == ["JOB", "SCHEDULE", "LAST", "RUN", "RESULT", "RUNNING", "NOW"]
         assert listing[1].startswith("broken") and "FAILED (KeyError)" in listing[1]
-        assert listing[2].startswith("sla-scan")  # the service's own job, never run here
-        assert listing[3].startswith("tidy") and "every 60 s" in listing[3]
-        assert "SUCCEEDED (examined 2, changed 0)" in listing[3] and "host-z:7:zz until" in listing[3]
+        # The service's own jobs, never run here.
+        assert [line.split()[0] for line in listing[2:5]] == ["churn-scan", "rollups-rebuild", "sla-scan"]
+        assert listing[5].startswith("tidy") and "every 60 s" in listing[5]
+        assert "SUCCEEDED (examined 2, changed 0)" in listing[5] and "host-z:7:zz until" in listing[5]
 
         typo = _cli("serve", uri=mongo_uri, db_name=db_name, jobs=False)  # schedules {"tidy": 60}
         assert typo.returncode == 2 and typo.stderr.startswith(
