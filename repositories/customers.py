@@ -599,15 +599,21 @@ class CustomerRepository:
         """How many customers were in each stage at `moment`, from their histories (the
         stage a customer was created in is the first move's `from`, PROSPECT without moves)."""
         before = {"$filter": {"input": "$lifecycleHistory", "cond": {"$lt": ["$$this.at", moment]}}}
+
+        def field_of(array: str, index: int, field: str) -> dict[str, Any]:
+            # The element's field through $let: a path into an array of documents
+            # ("$moves.to") is not read by every MongoDB-compatible server (SecantusDB: null).
+            return {"$let": {"vars": {"e": {"$arrayElemAt": [array, index]}}, "in": f"$$e.{field}"}}
+
         pipeline: list[dict[str, Any]] = [
             {"$match": {"createdAt": {"$lt": moment}}},
-            {"$project": {"moves": before, "first": {"$arrayElemAt": ["$lifecycleHistory.from", 0]}}},
+            {"$project": {"moves": before, "first": field_of("$lifecycleHistory", 0, "from")}},
             {
                 "$group": {
                     "_id": {
                         "$cond": [
                             {"$gt": [{"$size": "$moves"}, 0]},
-                            {"$arrayElemAt": ["$moves.to", -1]},
+                            field_of("$moves", -1, "to"),
                             {"$ifNull": ["$first", INITIAL_STAGE.value]},
                         ]
                     },
