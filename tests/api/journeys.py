@@ -36,8 +36,7 @@ JOURNEY = """query($id: ID!, $from: DateTime!, $to: DateTime!) { customer(id: $i
 CUSTOMER_IDS = """query($filter: CustomerFilter) { customers(first: 100, filter: $filter) {
   totalCount edges { node { id } } } }"""
 
-SEGMENTS = """query($asOf: Date) { segments(asOf: $asOf) {
-  asOf customers segments { segment count share totalSpend } } }"""
+SEGMENTS = """query($asOf: Date) { segments(asOf: $asOf) { segment count share totalSpend } }"""
 
 _FIGURES = "key touchpoints averageSatisfaction satisfactionRate { value numerator denominator } nps npsAnswers negatives"
 EXPERIENCE = f"""query($from: Date!, $to: Date!, $groupBy: ExperienceGrouping!) {{

@@ -366,7 +366,7 @@ SEEN = """query($id: ID!, $from: DateTime!, $to: DateTime!) { customer(id: $id) 
   journey(from: $from, to: $to) { touchpointCount touchpoints { id } score } } }"""
 TOUCHPOINT_NODE = "query($id: ID!) { node(id: $id) { ... on Touchpoint { id notes satisfaction } } }"
 REPORTS = [
-    ("{ segments { customers } }", "segments"),
+    ("{ segments { count } }", "segments"),
     ('{ kpis(from: "2026-11-01", to: "2026-11-30") { orders } }', "kpis"),
     ('{ experience(from: "2026-11-01", to: "2026-11-30", groupBy: STAGE) { groupBy } }', "experience"),
 ]
