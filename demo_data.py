@@ -16,6 +16,7 @@ from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
 from demo_care import seed_demo_care
+from demo_loyalty import seed_demo_loyalty
 from domain.complaints import (
     Complaint,
     ComplaintAction,
@@ -211,6 +212,7 @@ async def seed_demo_data(db: AsyncDatabase, now: datetime, cadence: VisitCadence
     added = await CustomerRepository(db).insert_many(demo_documents(now))
     await seed_demo_dossiers(db, now, cadence or VisitCadence())
     await seed_demo_complaints(db, now)
+    await seed_demo_loyalty(db, now)
     await seed_demo_care(db, now)
     return added
 

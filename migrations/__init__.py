@@ -26,6 +26,7 @@ from migrations import (
     m0010_jobs,
     m0011_complaints,
     m0012_journeys,
+    m0013_loyalty,
     m0014_care,
 )
 
@@ -45,6 +46,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0010_jobs,
     m0011_complaints,
     m0012_journeys,
+    m0013_loyalty,
     m0014_care,
 )
 

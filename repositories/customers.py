@@ -507,6 +507,35 @@ class CustomerRepository:
         )
         return to_customer(doc) if doc is not None else None
 
+    async def ids(self, where: CustomerFilter, limit: int) -> list[str]:
+        """The ids of the customers matching `where` (not erased), at most `limit` of them,
+        in id order: whom a bulk issue reaches."""
+        query = within(self._query(where), {"erasedAt": {"$exists": False}})
+        cursor = self._customers.find(query, {"_id": 1}).sort("_id", 1).limit(limit).batch_size(limit)
+        return [str(d["_id"]) async for d in cursor]
+
+    async def each(self, batch: int = 1000) -> AsyncIterator[Customer]:
+        """Every customer not erased, in id order (seeding loyalty for a whole base)."""
+        cursor = self._customers.find({"erasedAt": {"$exists": False}}).sort("_id", 1).batch_size(batch)
+        async for doc in cursor:
+            yield to_customer(doc)
+
+    async def mark_referred(self, customer_id: str, referrer_id: str, session: AsyncClientSession) -> bool:
+        """Record who referred the customer, only while they have bought nothing and were
+        not referred before. In the referral's transaction: it writes the document a first
+        purchase writes, so a referral and a first purchase that race serialise instead of
+        the purchase missing the referral."""
+        done = await self._customers.update_one(
+            {
+                "_id": to_object_id(customer_id),
+                "referredBy": {"$exists": False},
+                "$or": [{"figures": {"$exists": False}}, {"figures.orders": 0}],
+            },
+            {"$set": {"referredBy": ObjectId(referrer_id)}},
+            session=session,
+        )
+        return done.modified_count == 1
+
     async def set_churn_risks(self, scores: Sequence[tuple[str, ChurnRisk | None]]) -> int:
         """Store freshly computed churn risks (the scan); returns how many changed."""
         requests = [
@@ -570,15 +599,21 @@ class CustomerRepository:
         """How many customers were in each stage at `moment`, from their histories (the
         stage a customer was created in is the first move's `from`, PROSPECT without moves)."""
         before = {"$filter": {"input": "$lifecycleHistory", "cond": {"$lt": ["$$this.at", moment]}}}
+
+        def field_of(array: str, index: int, field: str) -> dict[str, Any]:
+            # The element's field through $let: a path into an array of documents
+            # ("$moves.to") is not read by every MongoDB-compatible server (SecantusDB: null).
+            return {"$let": {"vars": {"e": {"$arrayElemAt": [array, index]}}, "in": f"$$e.{field}"}}
+
         pipeline: list[dict[str, Any]] = [
             {"$match": {"createdAt": {"$lt": moment}}},
-            {"$project": {"moves": before, "first": {"$arrayElemAt": ["$lifecycleHistory.from", 0]}}},
+            {"$project": {"moves": before, "first": field_of("$lifecycleHistory", 0, "from")}},
             {
                 "$group": {
                     "_id": {
                         "$cond": [
                             {"$gt": [{"$size": "$moves"}, 0]},
-                            {"$arrayElemAt": ["$moves.to", -1]},
+                            field_of("$moves", -1, "to"),
                             {"$ifNull": ["$first", INITIAL_STAGE.value]},
                         ]
                     },

@@ -14,9 +14,11 @@ from repositories import (
     complaints,
     contacts,
     contracts,
+    coupons,
     customers,
     jobs,
     key_accounts,
+    loyalty,
     records,
     rollups,
     service_keys,
@@ -43,6 +45,11 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     care.PLANS_DATA,
     care.TASKS_DATA,
     care_letters.TOTALS_DATA,
+    loyalty.LEDGER_PERSONAL_DATA,
+    loyalty.LOTS_PERSONAL_DATA,
+    loyalty.BALANCES_PERSONAL_DATA,
+    loyalty.REFERRALS_PERSONAL_DATA,
+    coupons.PERSONAL_DATA,
 )
 
 #: Staff, their tokens, the audit log (ids and codes only), service keys, migrations,

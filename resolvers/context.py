@@ -46,6 +46,7 @@ from resolvers.access import (
 )
 from resolvers.care_loaders import CareLoaders
 from resolvers.loaders import BatchLoader, ChildPagesLoader, JourneyLoader
+from resolvers.loyalty import LoyaltyReads
 
 
 @dataclass
@@ -245,6 +246,11 @@ class Context:
     def care(self) -> CareLoaders:
         """Care plans, tasks, activities and letter totals: repositories and loaders."""
         return CareLoaders(self)
+
+    @cached_property
+    def loyalty(self) -> LoyaltyReads:
+        """Points, coupons and referrals: their repositories and loaders."""
+        return LoyaltyReads(self)
 
     # --- loaders: <entity>_by_<key> ---
     @cached_property

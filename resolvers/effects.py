@@ -16,7 +16,7 @@ from domain.lifecycle import LifecycleEvent
 from domain.records import Purchase
 from domain.touchpoints import Touchpoint
 from domain.value import ValueRules
-from resolvers import care_effects
+from resolvers import care_effects, loyalty
 
 
 async def after_purchase(
@@ -27,6 +27,7 @@ async def after_purchase(
     session: AsyncClientSession,
 ) -> None:
     """`customer` as the purchase left them (figures, stage)."""
+    await loyalty.earn_for_purchase(db, rules.loyalty, purchase, customer, session)
     await care_effects.after_purchase(db, rules, purchase, customer, session)
 
 

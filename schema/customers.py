@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from schema.care import CarePlan
     from schema.complaints import Complaint
     from schema.journeys import ChurnRisk, Journey, Rfm, Segment, Touchpoint, ValueTier
+    from schema.loyalty import Coupon, LoyaltyAccount
     from schema.records import Purchase
 
 # strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
@@ -203,6 +204,25 @@ class Customer(Node):
         from schema.care import customer_care_plans
 
         return await customer_care_plans(info, self._domain.id, first, after)
+
+    @strawberry.field(
+        description="Points: balance, ledger and lots (ADMIN, CX_AGENT; ACCOUNT_MANAGER for their book; "
+        "null for others)."
+    )
+    async def loyalty(
+        self, info: strawberry.Info
+    ) -> Annotated[LoyaltyAccount, strawberry.lazy("schema.loyalty")] | None:
+        from schema.loyalty import loyalty_of
+
+        return await loyalty_of(info, self._domain.id)
+
+    @strawberry.field(description="Coupons, newest first (who sees them: as loyalty; empty for others).")
+    async def coupons(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Coupon, strawberry.lazy("schema.loyalty")]]:
+        from schema.loyalty import coupons_of
+
+        return await coupons_of(info, self._domain.id, first, after)
 
     @strawberry.field(
         description="The touchpoints between from and to in order, scored by the peak-end rule."
