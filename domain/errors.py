@@ -14,6 +14,8 @@ class ErrorCode(Enum):
     DUPLICATE = "DUPLICATE"
     INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    SIGN_IN_REFUSED = "SIGN_IN_REFUSED"  # the name or the password is wrong (never which)
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"  # failed sign-ins for a name: wait, then retry
 
 
 @dataclass(frozen=True)

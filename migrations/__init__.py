@@ -26,6 +26,7 @@ from migrations import (
     m0010_jobs,
     m0011_complaints,
     m0012_journeys,
+    m0013_sign_in,
 )
 
 log = structlog.get_logger(__name__)
@@ -44,6 +45,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0010_jobs,
     m0011_complaints,
     m0012_journeys,
+    m0013_sign_in,
 )
 
 

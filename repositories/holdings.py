@@ -17,6 +17,7 @@ from repositories import (
     records,
     rollups,
     service_keys,
+    sign_in,
     tokens,
     touchpoints,
     users,
@@ -39,7 +40,7 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     touchpoints.PERSONAL_DATA,
 )
 
-#: Staff, their tokens, the audit log (ids and codes only), service keys, migrations,
+#: Staff, their tokens and failed sign-ins, the audit log (ids and codes only), service keys, migrations,
 #: job leases and runs (names, times and counts).
 NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
     {
@@ -47,6 +48,7 @@ NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
         tokens.TOKENS,
         audit.AUDIT_LOG,
         service_keys.COLLECTION,
+        sign_in.COLLECTION,  # failed sign-ins per staff name typed: nothing about a customer
         "_migrations",
         complaints.POLICIES,
         complaints.DEPARTMENTS,

@@ -28,6 +28,7 @@ from schema.node import NodeQueries
 from schema.personal_data import PersonalDataMutations, PersonalDataQueries
 from schema.reports import ReportQueries
 from schema.scalars import SCALARS
+from schema.sign_in import SignInMutations
 from schema.tokens import TokenMutations, TokenQueries
 from schema.users import UserQueries
 from schema.visits import VisitMutations
@@ -76,6 +77,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             PersonalDataMutations,
             ComplaintMutations,
             JourneyMutations,
+            SignInMutations,
         ),
     )
     audit_mutations(mutation)  # one audit entry per root mutation field
