@@ -31,7 +31,7 @@ from schema.scalars import SCALARS
 from schema.sign_in import SignInMutations
 from schema.tokens import TokenMutations, TokenQueries
 from schema.users import UserQueries
-from schema.visits import VisitMutations
+from schema.visits import VisitMutations, VisitQueries
 
 
 class RapportSchema(strawberry.Schema):
@@ -63,6 +63,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             PersonalDataQueries,
             ComplaintQueries,
             ReportQueries,
+            VisitQueries,
         ),
     )
     mutation = merge_types(

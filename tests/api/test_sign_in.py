@@ -83,13 +83,19 @@ async def test_a_session_is_a_short_lived_token_named_web_session(wang, anonymou
 
 async def test_wrong_password_and_unknown_name_answer_identically(wang, anonymous) -> None:
     wrong = await anonymous.post(SIGN_IN, {"input": {"name": "Wang Fang", "password": "not the password"}})
-    unknown = await anonymous.post(SIGN_IN, {"input": {"name": "Nobody Here", "password": "not the password"}})
-    no_password = await anonymous.post(SIGN_IN, {"input": {"name": "admin-tester", "password": "whatever it is"}})
+    unknown = await anonymous.post(
+        SIGN_IN, {"input": {"name": "Nobody Here", "password": "not the password"}}
+    )
+    no_password = await anonymous.post(
+        SIGN_IN, {"input": {"name": "admin-tester", "password": "whatever it is"}}
+    )
     assert wrong.status_code == unknown.status_code == no_password.status_code == 200
     assert wrong.json()["data"] == unknown.json()["data"] == no_password.json()["data"]
     assert wrong.json()["data"]["signIn"] == {
         "session": None,
-        "errors": [{"code": "SIGN_IN_REFUSED", "message": "the name or the password is wrong", "field": None}],
+        "errors": [
+            {"code": "SIGN_IN_REFUSED", "message": "the name or the password is wrong", "field": None}
+        ],
     }
 
 
@@ -156,10 +162,12 @@ async def test_slowdown_settings(db, mongo_client, clock, admin, manager) -> Non
 
 
 async def test_sign_in_needs_no_token_but_nothing_else_comes_with_it(wang, anonymous) -> None:
-    mixed = f"mutation {{ signIn(input: {{ name: \"Wang Fang\", password: \"{PASSWORD}\" }}) {{ errors {{ code }} }} signOut {{ signedOut }} }}"
+    mixed = f'mutation {{ signIn(input: {{ name: "Wang Fang", password: "{PASSWORD}" }}) {{ errors {{ code }} }} signOut {{ signedOut }} }}'
     assert (await anonymous.post(mixed)).status_code == 401
     beside_a_query = SIGN_IN + " query Other { me { id } }"
-    assert (await anonymous.post(beside_a_query, {"input": {"name": "Wang Fang", "password": PASSWORD}})).status_code == 401
+    assert (
+        await anonymous.post(beside_a_query, {"input": {"name": "Wang Fang", "password": PASSWORD}})
+    ).status_code == 401
     assert (await anonymous.post("{ me { id } }")).status_code == 401
     # With a token, signIn must still come alone (the client never sends one with it).
     answer = await wang.execute(SIGN_IN + "", {"input": {"name": "Wang Fang", "password": PASSWORD}})
@@ -167,12 +175,20 @@ async def test_sign_in_needs_no_token_but_nothing_else_comes_with_it(wang, anony
 
 
 async def test_only_an_admin_sets_passwords_and_they_are_bounded(admin, manager, other_manager) -> None:
-    errors = await manager.errors(SET_PASSWORD, {"input": {"userId": other_manager.user_id, "password": PASSWORD}})
+    errors = await manager.errors(
+        SET_PASSWORD, {"input": {"userId": other_manager.user_id, "password": PASSWORD}}
+    )
     assert errors[0]["extensions"]["code"] == "FORBIDDEN"
     short = await _set_password(admin, manager.user_id, "too short")
     assert short == {
         "user": None,
-        "errors": [{"code": "VALIDATION", "message": "the password must be at least 12 characters", "field": "password"}],
+        "errors": [
+            {
+                "code": "VALIDATION",
+                "message": "the password must be at least 12 characters",
+                "field": "password",
+            }
+        ],
     }
     unknown = await _set_password(admin, "VXNlcjo1ZWVkMDAwMDAwMDAwMDAwMDAwMDA5OTk=")
     assert unknown["errors"][0]["code"] == "NOT_FOUND"
@@ -186,7 +202,9 @@ async def test_a_new_password_signs_the_user_out_everywhere(wang, admin, anonymo
     assert (await _sign_in(anonymous, "Wang Fang", "a different passphrase"))["session"] is not None
 
 
-async def test_passwords_are_kept_only_as_argon2id_hashes_and_never_in_the_audit_log(wang, anonymous, admin, db) -> None:
+async def test_passwords_are_kept_only_as_argon2id_hashes_and_never_in_the_audit_log(
+    wang, anonymous, admin, db
+) -> None:
     await _sign_in(anonymous, "Wang Fang", PASSWORD)
     await _sign_in(anonymous, "Wang Fang", "a wrong one, typed")
     stored = await db["users"].find_one({"name": "Wang Fang"})
@@ -231,10 +249,17 @@ async def test_the_set_password_cli_reads_standard_input(mongo_uri, mongo_client
     db_name = f"rapport_cli_{uuid.uuid4().hex[:8]}"
     try:
         missing = _set_password_cli(mongo_uri, db_name, "--name", "Li Na", stdin=PASSWORD + "\n")
-        assert missing.returncode == 2 and missing.stderr == "error: no user named 'Li Na'; pass --role to create one\n"
-        short = _set_password_cli(mongo_uri, db_name, "--name", "Li Na", "--role", "ACCOUNT_MANAGER", stdin="short\n")
+        assert (
+            missing.returncode == 2
+            and missing.stderr == "error: no user named 'Li Na'; pass --role to create one\n"
+        )
+        short = _set_password_cli(
+            mongo_uri, db_name, "--name", "Li Na", "--role", "ACCOUNT_MANAGER", stdin="short\n"
+        )
         assert short.returncode == 2 and "at least 12 characters" in short.stderr
-        made = _set_password_cli(mongo_uri, db_name, "--name", "Li Na", "--role", "ACCOUNT_MANAGER", stdin=PASSWORD + "\n")
+        made = _set_password_cli(
+            mongo_uri, db_name, "--name", "Li Na", "--role", "ACCOUNT_MANAGER", stdin=PASSWORD + "\n"
+        )
         assert made.returncode == 0, made.stderr
         assert made.stdout == "password set for Li Na (ACCOUNT_MANAGER)\n"
         assert PASSWORD not in made.stdout + made.stderr
