@@ -156,8 +156,8 @@ def _user_id(service: Service, name: str) -> str:
 
 def _seed(service: Service) -> None:
     """Wang Fang keeps Lotus Hotels (grade A, visit overdue, an overdue follow-up, a
-    contract ending soon, a complaint, purchases) and Peony Freight (grade B); Zhao Lei
-    keeps Orchid Foods, which Wang must never see."""
+    contract ending soon, a complaint, purchases), Peony Freight (grade B) and Camellia
+    Retail (grade A, visit overdue); Zhao Lei keeps Orchid Foods, which Wang must never see."""
     now = datetime.now(UTC)
     ids = service.ids
     ids["wang"], ids["zhao"] = _user_id(service, WANG), _user_id(service, ZHAO)
@@ -165,7 +165,13 @@ def _seed(service: Service) -> None:
     def organisation(name: str) -> str:
         data = service.graphql(
             "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } errors { message } } }",
-            {"i": {"name": name, "kind": "ORGANIZATION", "email": f"office@{name.split()[0].lower()}.example"}},
+            {
+                "i": {
+                    "name": name,
+                    "kind": "ORGANIZATION",
+                    "email": f"office@{name.split()[0].lower()}.example",
+                }
+            },
         )
         return data["createCustomer"]["customer"]["id"]
 
@@ -210,9 +216,12 @@ def _seed(service: Service) -> None:
     ids["lotus_customer"] = organisation("Lotus Hotels Ltd")
     ids["lotus"] = key_account(ids["lotus_customer"], "A", ids["wang"], "Hospitality")
     ids["peony"] = key_account(organisation("Peony Freight Co"), "B", ids["wang"], "Logistics")
+    ids["camellia"] = key_account(organisation("Camellia Retail"), "A", ids["wang"], "Retail")
     ids["orchid"] = key_account(organisation("Orchid Foods Group"), "A", ids["zhao"], "Food & beverage")
     ids["chen"] = contact(ids["lotus"], "Chen Jie", "CEO", "DECISION_MAKER")
     ids["liu"] = contact(ids["lotus"], "Liu Yang", "Procurement Director", "INFLUENCER")
+    # A name written to break a page that parses data as HTML (it must show as text).
+    contact(ids["lotus"], 'Ma <img src=x onerror="window.pwned=1">Chao', "Office Manager", "GATEKEEPER")
     contact(ids["orchid"], "Orchid Secret Contact", "CFO", "DECISION_MAKER")
     service.graphql(
         """mutation($i: LinkContactsInput!) { linkContacts(input: $i) { errors { message } } }""",
@@ -235,6 +244,17 @@ def _seed(service: Service) -> None:
                         "dueAt": (now - timedelta(days=2)).isoformat(),
                     }
                 ],
+            }
+        },
+    )
+    # No test visits Camellia: its visit stays overdue for "This week".
+    service.graphql(
+        """mutation($i: LogVisitInput!) { logVisit(input: $i) { visit { id } errors { code message field } } }""",
+        {
+            "i": {
+                "keyAccountId": ids["camellia"],
+                "visitedAt": (now - timedelta(days=35)).isoformat(),
+                "purpose": "store audit",
             }
         },
     )
@@ -282,7 +302,9 @@ def _seed(service: Service) -> None:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -306,8 +328,14 @@ def page(request: pytest.FixtureRequest, browser: Any, service: Service) -> Iter
     page.viewport_name = request.param
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    # Console errors, but not the failed loads the tests cause (a 401, an aborted request).
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None
+        ),
+    )
     yield page
     context.close()
     # No script error and no Content-Security-Policy violation on any screen.
-    assert [e for e in errors if "401" not in e] == []
+    assert errors == []

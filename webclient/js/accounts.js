@@ -4,7 +4,7 @@
 import { fill, h, uid } from "./dom.js";
 import * as format from "./format.js";
 import { MY_ACCOUNTS, PAGE } from "./queries.js";
-import { badge, call, empty, failure, focusTitle, heading, loading } from "./ui.js";
+import { badge, call, claim, empty, failure, focusTitle, heading, loading } from "./ui.js";
 
 /** At most this many pages (2,500 accounts): far more than one person's book. */
 const MAX_PAGES = 100;
@@ -47,15 +47,18 @@ function shown(accounts) {
 }
 
 export async function accountsScreen(main) {
+  const current = claim();
   fill(main, heading("My accounts"), loading("Loading your accounts…"));
   focusTitle(main);
   let accounts;
   try {
     accounts = await loadBook();
   } catch (error) {
+    if (!current()) return;
     fill(main, heading("My accounts"), failure(error, () => accountsScreen(main)));
     return;
   }
+  if (!current()) return;
   const list = h("ul", { class: "accounts", "aria-label": "Accounts" });
   const count = h("p", { class: "count", role: "status" });
   const redraw = () => {

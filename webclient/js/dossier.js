@@ -6,10 +6,11 @@ import { fill, h } from "./dom.js";
 import * as format from "./format.js";
 import { complaintForm, visitForm } from "./forms.js";
 import { COMPLETE_FOLLOW_UP, DOSSIER } from "./queries.js";
-import { announce, badge, call, empty, explain, failure, focusTitle, heading, loading } from "./ui.js";
+import { announce, badge, call, claim, empty, explain, failure, focusTitle, heading, loading } from "./ui.js";
 import { EXPIRING_DAYS } from "./accounts.js";
 
 export async function dossierScreen(main, id, { keepFocus = false } = {}) {
+  const current = claim();
   const back = h("p", { class: "back" }, h("a", { href: "#/accounts" }, "← My accounts"));
   if (!keepFocus) {
     fill(main, back, heading("Dossier"), loading("Loading the dossier…"));
@@ -19,9 +20,11 @@ export async function dossierScreen(main, id, { keepFocus = false } = {}) {
   try {
     account = (await call(DOSSIER, { id })).keyAccount;
   } catch (error) {
+    if (!current()) return;
     fill(main, back, heading("Dossier"), failure(error, () => dossierScreen(main, id)));
     return;
   }
+  if (!current()) return;
   if (!account) {
     fill(main, back, heading("Dossier"), empty("No such account, or it is not one of yours."));
     return;
@@ -115,14 +118,14 @@ function profileSection(account) {
   );
 }
 
-function relationshipText(r) {
+function relationshipText(contact, r) {
   const kind = format.words(r.relationship);
   const other = r.contact?.name || "someone in another account";
-  // OUTGOING: this contact → other; INCOMING: other → this contact.
+  // OUTGOING: this contact → the other; INCOMING: the other → this contact.
   if (r.relationship === "REPORTS_TO") {
-    return r.direction === "OUTGOING" ? `reports to ${other}` : `${other} reports to them`;
+    return r.direction === "OUTGOING" ? `reports to ${other}` : `${other} reports to ${contact.name}`;
   }
-  return r.direction === "OUTGOING" ? `${kind} of ${other}` : `${other} is their ${kind}`;
+  return r.direction === "OUTGOING" ? `${kind} of ${other}` : `${other} is ${kind} of ${contact.name}`;
 }
 
 function contactsSection(account) {
@@ -154,7 +157,7 @@ function contactsSection(account) {
                     "ul",
                     { class: "relations", "aria-label": `Relationships of ${c.name}` },
                     c.relationships.map((r) =>
-                      h("li", {}, relationshipText(r), r.note ? h("span", { class: "muted" }, ` (${r.note})`) : ""),
+                      h("li", {}, relationshipText(c, r), r.note ? h("span", { class: "muted" }, ` (${r.note})`) : ""),
                     ),
                   )
                 : null,

@@ -68,6 +68,17 @@ export function failure(error, retry) {
   );
 }
 
+/**
+ * A screen claims the page when it starts; after each await it checks it still holds it,
+ * so a slow answer for a screen the person already left never overwrites the new one.
+ */
+let claims = 0;
+export function claim() {
+  claims += 1;
+  const mine = claims;
+  return () => mine === claims;
+}
+
 /** A screen's heading, focused when the screen opens (keyboard and screen readers land there). */
 export function heading(text, level = "h1") {
   return h(level, { tabindex: "-1", class: "screen-title" }, text);

@@ -5,11 +5,12 @@ import { fill, h } from "./dom.js";
 import * as format from "./format.js";
 import { followUpItem } from "./dossier.js";
 import { PAGE, THIS_WEEK } from "./queries.js";
-import { badge, call, empty, failure, focusTitle, heading, loading } from "./ui.js";
+import { badge, call, claim, empty, failure, focusTitle, heading, loading } from "./ui.js";
 
 const DAYS = 7;
 
 export async function weekScreen(main, { keepFocus = false } = {}) {
+  const current = claim();
   if (!keepFocus) {
     fill(main, heading("This week"), loading("Loading your week…"));
     focusTitle(main);
@@ -18,9 +19,11 @@ export async function weekScreen(main, { keepFocus = false } = {}) {
   try {
     data = await call(THIS_WEEK, { days: DAYS, first: PAGE });
   } catch (error) {
+    if (!current()) return;
     fill(main, heading("This week"), failure(error, () => weekScreen(main)));
     return;
   }
+  if (!current()) return;
   const reload = () => weekScreen(main, { keepFocus: true });
   const visits = data.keyAccounts.edges.map((e) => e.node).sort((a, b) => a.nextVisitDueAt.localeCompare(b.nextVisitDueAt));
   const followUps = data.openFollowUps.edges.map((e) => e.node);
