@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import PASSWORD, WANG, Service
+
+
+pytestmark = pytest.mark.browser
 
 
 def shot(page: Page, artifacts, name: str) -> None:
