@@ -63,11 +63,21 @@ class Service:
     ids: dict[str, str] = field(default_factory=dict)
     settings: Settings | None = None
 
+    def sign_in(self, name: str, password: str) -> dict:
+        data = self.graphql(
+            "mutation($i: SignInInput!) { signIn(input: $i) { session { token expiresAt user { id name role } } errors { code message } } }",
+            {"i": {"name": name, "password": password}},
+            token="",
+        )
+        return data["signIn"]["session"]
+
     def graphql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict:
         response = httpx.post(
             f"{self.url}/graphql",
             json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {token or self.admin_token}"},
+            headers={"Authorization": f"Bearer {self.admin_token if token is None else token}"}
+            if token != ""
+            else {},
             timeout=30,
         )
         body = response.json()
@@ -78,18 +88,22 @@ class Service:
         return body["data"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _listening_socket() -> socket.socket:
+    """A socket bound to a free port and listening already: connections wait in its backlog
+    until uvicorn accepts them, so nobody has to poll for the server to be up."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
 
 
 class _ServiceThread(threading.Thread):
     """uvicorn serving the real app in its own event loop (and database client)."""
 
-    def __init__(self, settings: Settings, uri: str, db_name: str) -> None:
+    def __init__(self, settings: Settings, uri: str, db_name: str, sock: socket.socket) -> None:
         super().__init__(daemon=True, name="rapport-browser-service")
-        self.settings, self.uri, self.db_name = settings, uri, db_name
+        self.settings, self.uri, self.db_name, self.sock = settings, uri, db_name, sock
         self.ready = threading.Event()
         self.admin_token = ""
         self.error: BaseException | None = None
@@ -113,14 +127,9 @@ class _ServiceThread(threading.Thread):
                 user = await users.ensure_user(name, Role.ACCOUNT_MANAGER, None, now)
                 await set_password(users, tokens, user.id, PASSWORD, now)
             app = create_app(self.settings, database=Database(client=client, db=db), clock=system_clock)
-            config = uvicorn.Config(
-                app, host=self.settings.host, port=self.settings.port, log_level="warning", lifespan="on"
-            )
-            self.server = uvicorn.Server(config)
-            serving = asyncio.create_task(self.server.serve())
-            while not self.server.started and not serving.done():
-                await asyncio.sleep(0.05)
-            self.ready.set()
+            self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+            serving = asyncio.create_task(self.server.serve(sockets=[self.sock]))
+            self.ready.set()  # the socket listens already: requests wait for uvicorn
             await serving
         finally:
             await client.drop_database(self.db_name)
@@ -134,9 +143,10 @@ class _ServiceThread(threading.Thread):
 
 @pytest.fixture(scope="session")
 def service(mongo_uri: str) -> Iterator[Service]:
-    port = _free_port()
+    sock = _listening_socket()
+    port = sock.getsockname()[1]
     settings = Settings(_env_file=None, env="development", host="127.0.0.1", port=port)
-    thread = _ServiceThread(settings, mongo_uri, f"rapport_browser_{uuid.uuid4().hex[:10]}")
+    thread = _ServiceThread(settings, mongo_uri, f"rapport_browser_{uuid.uuid4().hex[:10]}", sock)
     thread.start()
     if not thread.ready.wait(timeout=120) or thread.error is not None:
         raise RuntimeError(f"the service did not start: {thread.error!r}")
@@ -144,6 +154,7 @@ def service(mongo_uri: str) -> Iterator[Service]:
     _seed(live)
     yield live
     thread.stop()
+    sock.close()
 
 
 def _user_id(service: Service, name: str) -> str:
