@@ -55,3 +55,31 @@ def test_scripts_never_parse_data_as_html() -> None:
     assert scripts
     for script in scripts:
         assert not forbidden.search(script.read_text()), script
+
+
+#: Variables the client sends with each of its documents (pages of 25).
+CLIENT_VARIABLES = {
+    "MyAccounts": {"first": 25},
+    "Dossier": {"id": "S2V5QWNjb3VudDo1ZWVkMDAwMDAwMDAwMDAwMDAwMDA5OTk="},
+    "ThisWeek": {"days": 7, "first": 25},
+}
+
+
+def test_every_document_the_client_sends_is_valid_and_within_the_cost_budget() -> None:
+    from graphql import parse, validate
+
+    from schema import build_schema
+    from schema.limits import QueryLimits, operation_cost
+
+    limits = QueryLimits()
+    schema = build_schema(limits)._schema
+    documents = re.findall(
+        r"`\s*((?:query|mutation)\s+(\w+)[^`]*)`", (WEBCLIENT / "js" / "queries.js").read_text()
+    )
+    assert {name for _, name in documents} >= {"SignIn", "MyAccounts", "Dossier", "LogVisit", "ThisWeek"}
+    for text, name in documents:
+        document = parse(text)
+        assert validate(schema, document) == [], name
+        cost = operation_cost(schema, document, name, CLIENT_VARIABLES.get(name, {}))
+        if name in CLIENT_VARIABLES:
+            assert cost is not None and cost <= limits.max_cost, (name, cost)
