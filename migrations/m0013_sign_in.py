@@ -1,6 +1,6 @@
 """Signing in with a password (domain/sign_in.py): users may hold an argon2id password
-hash, and failed sign-ins are counted per name in `sign_in_failures` (forgotten by the
-database a day after the last one)."""
+hash, and failed sign-ins are counted per name in `sign_in_failures` (pruned by the
+service a day after the last one, by its clock)."""
 
 from pymongo import ASCENDING as ASC
 from pymongo import IndexModel
@@ -29,13 +29,12 @@ USERS = {
 
 SIGN_IN_FAILURES = {
     "bsonType": "object",
-    "required": ["_id", "count", "lastAt", "forgetAt"],
+    "required": ["_id", "count", "lastAt"],
     "additionalProperties": False,
     "properties": {
         "_id": {"bsonType": "string", "maxLength": 200},
         "count": {**INT, "minimum": 1},
         "lastAt": DATE,
-        "forgetAt": DATE,
     },
 }
 
@@ -43,6 +42,4 @@ SIGN_IN_FAILURES = {
 async def apply(db: AsyncDatabase) -> None:
     await ensure_collection(db, "users", USERS)
     await ensure_collection(db, "sign_in_failures", SIGN_IN_FAILURES)
-    await db["sign_in_failures"].create_indexes(
-        [IndexModel([("forgetAt", ASC)], name="sign_in_failures_forget", expireAfterSeconds=0)]
-    )
+    await db["sign_in_failures"].create_indexes([IndexModel([("lastAt", ASC)], name="sign_in_failures_last")])

@@ -1,6 +1,7 @@
 """Failed sign-ins, counted per name (domain/sign_in.py) in the database, so every
-instance sees the same count. One small document per name that failed lately; the
-database removes it a day after its last failure (TTL), and a success removes it."""
+instance sees the same count. One small document per name that failed lately; a success
+removes it, and every failure prunes those whose last failure is a day old (by the
+service's clock, not a TTL index on the wall clock: the count's life is a domain rule)."""
 
 from __future__ import annotations
 
@@ -25,15 +26,13 @@ class SignInFailureRepository:
     async def record_failure(self, key: str, now: datetime) -> None:
         """One more failure for `key`; a count older than a day starts again at one."""
         recent = now - FAILURES_FORGOTTEN_AFTER
-        forget_at = now + FAILURES_FORGOTTEN_AFTER
         counted = await self._failures.update_one(
-            {"_id": key, "lastAt": {"$gt": recent}},
-            {"$inc": {"count": 1}, "$set": {"lastAt": now, "forgetAt": forget_at}},
+            {"_id": key, "lastAt": {"$gt": recent}}, {"$inc": {"count": 1}, "$set": {"lastAt": now}}
         )
         if counted.matched_count == 0:
-            await self._failures.replace_one(
-                {"_id": key}, {"count": 1, "lastAt": now, "forgetAt": forget_at}, upsert=True
-            )
+            await self._failures.replace_one({"_id": key}, {"count": 1, "lastAt": now}, upsert=True)
+            # A name counted afresh: a good moment to forget the counts nobody added to for a day.
+            await self._failures.delete_many({"lastAt": {"$lte": recent}})
 
     async def clear(self, key: str) -> None:
         await self._failures.delete_one({"_id": key})

@@ -273,3 +273,12 @@ async def test_the_set_password_cli_reads_standard_input(mongo_uri, mongo_client
         assert session["user"]["name"] == "Li Na"
     finally:
         await mongo_client.drop_database(db_name)
+
+
+async def test_counts_a_day_old_are_forgotten_and_pruned(anonymous, clock, db) -> None:
+    for _ in range(5):
+        await _sign_in(anonymous, "Nobody Here", "guess")
+    clock.advance(timedelta(hours=24))
+    assert (await _sign_in(anonymous, "Someone Else", "guess"))["errors"][0]["code"] == "SIGN_IN_REFUSED"
+    assert await db["sign_in_failures"].count_documents({}) == 1  # "nobody here" was pruned
+    assert (await _sign_in(anonymous, "Nobody Here", "guess"))["errors"][0]["code"] == "SIGN_IN_REFUSED"
