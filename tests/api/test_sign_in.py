@@ -282,3 +282,23 @@ async def test_counts_a_day_old_are_forgotten_and_pruned(anonymous, clock, db) -
     assert (await _sign_in(anonymous, "Someone Else", "guess"))["errors"][0]["code"] == "SIGN_IN_REFUSED"
     assert await db["sign_in_failures"].count_documents({}) == 1  # "nobody here" was pruned
     assert (await _sign_in(anonymous, "Nobody Here", "guess"))["errors"][0]["code"] == "SIGN_IN_REFUSED"
+
+
+async def test_the_demo_managers_password_is_printed_once_and_works(
+    db, clock, tmp_path, anonymous, capsys
+) -> None:
+    from demo_data import DEMO_MANAGERS
+    from server.app import announce_demo_password
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "db")
+    assert await announce_demo_password(settings, db, clock()) is None  # no demo data: nothing to give
+    for name in DEMO_MANAGERS:
+        await UserRepository(db).ensure_user(name, Role.ACCOUNT_MANAGER, None, clock())
+    password = await announce_demo_password(settings, db, clock())
+    printed = capsys.readouterr().out
+    assert password and password in printed and "http://127.0.0.1:8000/app/" in printed
+    assert (tmp_path / "demo-manager-password").read_text().strip() == password
+    assert (tmp_path / "demo-manager-password").stat().st_mode & 0o777 == 0o600
+    assert await announce_demo_password(settings, db, clock()) == password  # reused
+    assert password not in capsys.readouterr().out  # and not printed again
+    assert (await _sign_in(anonymous, "Zhao Lei", password))["session"]["user"]["name"] == "Zhao Lei"
