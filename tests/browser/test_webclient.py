@@ -119,6 +119,7 @@ def test_dossier_then_log_a_visit_with_a_typed_error_and_tick_its_follow_up(
     form.get_by_label("Action", exact=True).fill(action)
     form.get_by_role("button", name="Save visit").click()
     expect(page.get_by_role("status").filter(has_text="logged")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Visits"))).to_be_focused()  # where the new visit is
     visits = page.get_by_role("region", name=re.compile("Visits"))
     expect(visits).to_contain_text(f"menu tasting ({page.viewport_name})")
     expect(visits).to_contain_text("a vegetarian menu; earlier breakfast")

@@ -31,16 +31,26 @@ export async function dossierScreen(main, id, { keepFocus = false } = {}) {
   }
   const reload = () => dossierScreen(main, id, { keepFocus: true });
   const panel = h("div", { class: "panel-slot" });
-  const open = (make, button) => {
+  const open = (make, button, lands) => {
     for (const b of main.querySelectorAll(".actions.top button")) b.setAttribute("aria-expanded", "false");
     button.setAttribute("aria-expanded", "true");
-    fill(panel, make(account, { onDone: reload, onCancel: () => { panel.replaceChildren(); button.setAttribute("aria-expanded", "false"); button.focus(); } }));
+    // Saved: the dossier is read again and focus lands on the section that shows the new record.
+    const onDone = async () => {
+      await reload();
+      main.querySelector(`#${lands}`)?.focus();
+    };
+    const onCancel = () => {
+      panel.replaceChildren();
+      button.setAttribute("aria-expanded", "false");
+      button.focus();
+    };
+    fill(panel, make(account, { onDone, onCancel }));
     panel.querySelector("input, select, textarea")?.focus();
   };
   const logButton = h("button", { type: "button", class: "primary", "aria-expanded": "false", "aria-controls": "panel" }, "Log a visit");
-  logButton.addEventListener("click", () => open(visitForm, logButton));
+  logButton.addEventListener("click", () => open(visitForm, logButton, "s-visits"));
   const complaintButton = h("button", { type: "button", "aria-expanded": "false", "aria-controls": "panel" }, "File a complaint");
-  complaintButton.addEventListener("click", () => open(complaintForm, complaintButton));
+  complaintButton.addEventListener("click", () => open(complaintForm, complaintButton, "s-complaints"));
   panel.id = "panel";
 
   fill(
@@ -84,8 +94,8 @@ export async function dossierScreen(main, id, { keepFocus = false } = {}) {
 }
 
 function section(title, ...children) {
-  const id = `s-${title.toLowerCase().replaceAll(/[^a-z]+/g, "-")}`;
-  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
+  const id = `s-${title.split(" ")[0].toLowerCase()}`; // stable: "Visits (3)" → s-visits
+  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id, tabindex: "-1" }, title), ...children);
 }
 
 function facts(pairs) {
