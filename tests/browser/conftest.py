@@ -3,8 +3,11 @@ driven by Playwright against the real service, started here with uvicorn on a fr
 on the embedded database, seeded through the repositories (users, passwords) and the API
 (everything else): two managers with their own accounts.
 
-One service and one browser for the whole session; each test gets a fresh browser
-context (its own sessionStorage), at a laptop's or a phone's size.
+One service and one browser for all of them (one launch per test session); each test gets
+a fresh browser context (its own sessionStorage), at a laptop's or a phone's size. Both
+fixtures live as long as this package's tests, not the session: Playwright's sync API
+runs an event loop on the main thread while it is open, and the tests after these
+(pytest-asyncio, asyncio.run in the CLI tests) need the thread free of it.
 """
 
 from __future__ import annotations
@@ -141,7 +144,7 @@ class _ServiceThread(threading.Thread):
         self.join(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def service(mongo_uri: str) -> Iterator[Service]:
     sock = _listening_socket()
     port = sock.getsockname()[1]
@@ -310,7 +313,7 @@ def _seed(service: Service) -> None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(
