@@ -15,6 +15,7 @@ from decimal import Decimal
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
+from demo_loyalty import seed_demo_loyalty
 from domain.complaints import (
     Complaint,
     ComplaintAction,
@@ -210,6 +211,7 @@ async def seed_demo_data(db: AsyncDatabase, now: datetime, cadence: VisitCadence
     added = await CustomerRepository(db).insert_many(demo_documents(now))
     await seed_demo_dossiers(db, now, cadence or VisitCadence())
     await seed_demo_complaints(db, now)
+    await seed_demo_loyalty(db, now)
     return added
 
 

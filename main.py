@@ -8,6 +8,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -319,6 +320,26 @@ def _outcome_line(outcome: RunOutcome) -> str:
     took = (run.finished_at - run.started_at).total_seconds()
     line = f"{outcome.job}: succeeded in {took:.1f} s, examined {result.examined}, changed {result.changed}"
     return f"{line}: {result.summary}" if result.summary else line
+
+
+@cli.command("export-schema")
+def export_schema(
+    check: Annotated[
+        bool, typer.Option(help="Only say whether schema.graphql is current (exit 2 if not).")
+    ] = False,
+) -> None:
+    """Write the GraphQL schema's SDL to schema.graphql (the committed contract)."""
+    from schema.contract import SDL_FILE, current_sdl
+
+    path = Path(__file__).with_name(SDL_FILE)
+    sdl = current_sdl()
+    if check:
+        if not path.exists() or path.read_text() != sdl:
+            fail(f"{SDL_FILE} differs from the live schema: run `python main.py export-schema`")
+        typer.echo(f"{SDL_FILE} is current")
+        return
+    path.write_text(sdl)
+    typer.echo(f"wrote {SDL_FILE} ({len(sdl.splitlines())} lines)")
 
 
 rollups_cli = typer.Typer(

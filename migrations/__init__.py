@@ -26,7 +26,8 @@ from migrations import (
     m0010_jobs,
     m0011_complaints,
     m0012_journeys,
-    m0013_sign_in,
+    m0013_loyalty,
+    m0014_sign_in,
 )
 
 log = structlog.get_logger(__name__)
@@ -45,7 +46,8 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0010_jobs,
     m0011_complaints,
     m0012_journeys,
-    m0013_sign_in,
+    m0013_loyalty,
+    m0014_sign_in,
 )
 
 

@@ -11,9 +11,11 @@ from repositories import (
     complaints,
     contacts,
     contracts,
+    coupons,
     customers,
     jobs,
     key_accounts,
+    loyalty,
     records,
     rollups,
     service_keys,
@@ -38,6 +40,11 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     complaints.NEEDS_DATA,
     records.PURCHASE_PERSONAL_DATA,
     touchpoints.PERSONAL_DATA,
+    loyalty.LEDGER_PERSONAL_DATA,
+    loyalty.LOTS_PERSONAL_DATA,
+    loyalty.BALANCES_PERSONAL_DATA,
+    loyalty.REFERRALS_PERSONAL_DATA,
+    coupons.PERSONAL_DATA,
 )
 
 #: Staff, their tokens and failed sign-ins, the audit log (ids and codes only), service keys, migrations,

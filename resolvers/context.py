@@ -44,6 +44,7 @@ from resolvers.access import (
     shown_touchpoint,
 )
 from resolvers.loaders import BatchLoader, ChildPagesLoader, JourneyLoader
+from resolvers.loyalty import LoyaltyReads
 
 
 @dataclass
@@ -242,6 +243,11 @@ class Context:
     @cached_property
     def audit_log(self) -> AuditRepository:
         return AuditRepository(self.db)
+
+    @cached_property
+    def loyalty(self) -> LoyaltyReads:
+        """Points, coupons and referrals: their repositories and loaders."""
+        return LoyaltyReads(self)
 
     # --- loaders: <entity>_by_<key> ---
     @cached_property

@@ -24,6 +24,7 @@ from schema.error_policy import classify
 from schema.journeys import JourneyMutations
 from schema.key_accounts import KeyAccountMutations, KeyAccountQueries
 from schema.limits import QueryCostLimiter, QueryLimits, RepeatedDirectiveRule
+from schema.loyalty import LoyaltyMutations
 from schema.node import NodeQueries
 from schema.personal_data import PersonalDataMutations, PersonalDataQueries
 from schema.reports import ReportQueries
@@ -78,6 +79,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             PersonalDataMutations,
             ComplaintMutations,
             JourneyMutations,
+            LoyaltyMutations,
             SignInMutations,
         ),
     )

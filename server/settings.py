@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.churn import ChurnRules, ChurnWeights
 from domain.key_accounts import VisitCadence
+from domain.loyalty import LoyaltyRules
 from domain.rfm import RfmThresholds
 from domain.sign_in import (
     DEFAULT_DELAY_SECONDS,
@@ -156,6 +157,29 @@ class Settings(BaseSettings):
         default=90, ge=1, le=3650, description="Complaints this recent count towards churn risk."
     )
 
+    # --- loyalty (domain.md §7) ---
+    points_lifetime_days: int = Field(
+        default=365, ge=1, le=3650, description="A lot of points expires this many days after it was earned."
+    )
+    points_purchase_pending_days: int = Field(
+        default=0,
+        ge=0,
+        le=365,
+        description="Purchase points become spendable this many days after the purchase (a return window).",
+    )
+    points_referral: int = Field(
+        default=200,
+        ge=0,
+        le=1_000_000,
+        description="Points the referrer earns when the customer they referred makes a first purchase.",
+    )
+    coupon_issue_max: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="The most customers one segment or tier coupon issue reaches.",
+    )
+
     demo_token_ttl_hours: int = Field(
         default=24, ge=1, le=720, description="How long the development demo admin token works."
     )
@@ -243,6 +267,11 @@ class Settings(BaseSettings):
             values = list(getattr(self, name))
             if values != sorted(set(values), reverse=True):
                 raise ValueError(f"RAPPORT_{name.upper()} must fall strictly (scores 5, 4, 3, 2)")
+        if self.points_purchase_pending_days >= self.points_lifetime_days:
+            raise ValueError(
+                "RAPPORT_POINTS_PURCHASE_PENDING_DAYS must be shorter than RAPPORT_POINTS_LIFETIME_DAYS "
+                "(points would expire before they could be spent)"
+            )
         known = {name for name, _ in ChurnWeights().items()}
         if set(self.churn_weights) != known or abs(sum(self.churn_weights.values()) - 1) > 1e-9:
             raise ValueError(f"RAPPORT_CHURN_WEIGHTS needs exactly {sorted(known)}, summing to 1")
@@ -268,6 +297,12 @@ class Settings(BaseSettings):
                 threshold=self.churn_threshold,
             ),
             lapse_days=self.lapse_days,
+            loyalty=LoyaltyRules(
+                lifetime_days=self.points_lifetime_days,
+                purchase_pending_days=self.points_purchase_pending_days,
+                referral_points=self.points_referral,
+                coupon_issue_max=self.coupon_issue_max,
+            ),
         )
 
     @model_validator(mode="after")

@@ -8,7 +8,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from migrations.helpers import DATE, INT, STRING, ensure_collection, enum_of
 
-VERSION = 13
+VERSION = 14
 DESCRIPTION = "users' password hashes; sign_in_failures counted per name"
 
 USERS = {

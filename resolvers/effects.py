@@ -1,0 +1,38 @@
+"""What a recorded fact sets off, written in the same transaction as the fact: a purchase
+earns points and may start a care plan; a stage move starts the plan for the new stage
+(activation, retention, win-back). One place for both, so the write paths (recordPurchase,
+the lifecycle mutations, the churn scan) cannot forget one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from domain.customers import Customer
+from domain.lifecycle import LifecycleEvent
+from domain.records import Purchase
+from domain.value import ValueRules
+from resolvers import loyalty
+
+
+async def after_purchase(
+    db: AsyncDatabase[dict[str, Any]],
+    rules: ValueRules,
+    purchase: Purchase,
+    customer: Customer,
+    session: AsyncClientSession,
+) -> None:
+    """`customer` as the purchase left them (figures, stage)."""
+    await loyalty.earn_for_purchase(db, rules.loyalty, purchase, customer, session)
+
+
+async def after_stage_move(
+    db: AsyncDatabase[dict[str, Any]],
+    rules: ValueRules,
+    customer: Customer,
+    event: LifecycleEvent,
+    session: AsyncClientSession,
+) -> None:
+    """`customer` as the move left them."""
