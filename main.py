@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import socket
 import sys
 from collections.abc import Awaitable, Callable
@@ -19,12 +20,14 @@ from demo_data import seed_demo_data
 from domain.errors import NotFound
 from domain.ids import is_local_id
 from domain.jobs import RunStatus
+from domain.sign_in import password_problem
 from domain.tokens import CLI_TOKEN_NAME, AlreadyRevoked, LifetimeRefused, parse_lifetime, token_name_problem
 from domain.users import Role
 from migrations import migrate as apply_migrations
 from repositories.tokens import TokenRepository
 from repositories.users import UserConflict, UserRepository
 from resolvers.jobs import RunOutcome
+from resolvers.sign_in import set_password as change_password
 from resolvers.tokens import issue_token, revoke
 from schema.node import parse_global_id
 from server.app import create_app
@@ -182,6 +185,56 @@ def create_token(
         "store it now, it is not shown again:"
     )
     typer.echo(token)
+
+
+@cli.command("set-password")
+def set_password(
+    name: Annotated[str, typer.Option(help="The user's name.")],
+    role: Annotated[
+        Role | None, typer.Option(help="Create the user with this role if there is none by that name.")
+    ] = None,
+) -> None:
+    """Give a user a password for the web client, read from standard input (asked twice on
+    a terminal; otherwise its first line). It is stored only as an argon2id hash, and the
+    user's open web sessions are revoked."""
+    name = name.strip()
+    if not name:
+        fail("--name must not be empty")
+    if role is Role.PARTNER:
+        fail("a PARTNER is a portal: give it a token (create-token), not a password")
+    password = _read_password()
+    if problem := password_problem(password):
+        fail(f"the password {problem}")
+
+    async def work(db: AsyncDatabase) -> str:
+        users = UserRepository(db)
+        now = system_clock()
+        if role is not None:
+            user = await users.ensure_user(name, role, None, now)
+        elif (found := await users.by_name(name)) is not None:
+            user = found[0]
+        else:
+            fail(f"no user named {name!r}; pass --role to create one")
+        await change_password(users, TokenRepository(db), user.id, password, now)
+        return user.role.value
+
+    try:
+        role_name = _with_database(work)
+    except UserConflict as exc:
+        fail(str(exc))
+    typer.echo(f"password set for {name} ({role_name})")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("new password: ")
+        if getpass.getpass("again: ") != first:
+            fail("the two passwords differ")
+        return first
+    line = sys.stdin.readline()
+    if not line:
+        fail("no password on standard input")
+    return line.removesuffix("\n").removesuffix("\r")
 
 
 @cli.command("list-tokens")

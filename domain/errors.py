@@ -17,6 +17,8 @@ class ErrorCode(Enum):
     COUPON_USED = "COUPON_USED"
     COUPON_EXPIRED = "COUPON_EXPIRED"
     COUPON_NOT_YET_VALID = "COUPON_NOT_YET_VALID"
+    SIGN_IN_REFUSED = "SIGN_IN_REFUSED"  # the name or the password is wrong (never which)
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"  # failed sign-ins for a name: wait, then retry
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from migrations import (
     m0012_journeys,
     m0013_loyalty,
     m0014_care,
+    m0015_sign_in,
 )
 
 log = structlog.get_logger(__name__)
@@ -48,6 +49,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0012_journeys,
     m0013_loyalty,
     m0014_care,
+    m0015_sign_in,
 )
 
 

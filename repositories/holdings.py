@@ -22,6 +22,7 @@ from repositories import (
     records,
     rollups,
     service_keys,
+    sign_in,
     tokens,
     touchpoints,
     users,
@@ -52,7 +53,7 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     coupons.PERSONAL_DATA,
 )
 
-#: Staff, their tokens, the audit log (ids and codes only), service keys, migrations,
+#: Staff, their tokens and failed sign-ins, the audit log (ids and codes only), service keys, migrations,
 #: job leases and runs (names, times and counts).
 NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
     {
@@ -60,6 +61,7 @@ NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
         tokens.TOKENS,
         audit.AUDIT_LOG,
         service_keys.COLLECTION,
+        sign_in.COLLECTION,  # failed sign-ins per staff name typed: nothing about a customer
         "_migrations",
         complaints.POLICIES,
         complaints.DEPARTMENTS,

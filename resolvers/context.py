@@ -129,6 +129,11 @@ class Context:
         counts = await self.complaints.counts_by_customer(readable) if readable else {}
         return {k: counts.get(k, 0) for k in ids}
 
+    async def _visible_open_complaint_counts(self, ids: Sequence[str]) -> list[int]:
+        _, readable = await self._complaint_parents(ids)
+        counts = await self.complaints.open_counts_by_customer(readable) if readable else {}
+        return [counts.get(k, 0) for k in ids]
+
     async def visible_touchpoints(self, ids: Sequence[str]) -> list[Touchpoint | None]:
         access = await self.access()
         found = await self.touchpoints.by_ids(ids, access.activity)
@@ -292,6 +297,10 @@ class Context:
     @cached_property
     def complaints_by_customer_id(self) -> ChildPagesLoader:
         return ChildPagesLoader(self._visible_complaint_pages, self._visible_complaint_counts)
+
+    @cached_property
+    def open_complaint_count_by_customer_id(self) -> BatchLoader[str, int]:
+        return BatchLoader(self._visible_open_complaint_counts)
 
     @cached_property
     def department_by_id(self) -> BatchLoader[str, dict[str, Any] | None]:

@@ -30,9 +30,10 @@ from schema.node import NodeQueries
 from schema.personal_data import PersonalDataMutations, PersonalDataQueries
 from schema.reports import ReportQueries
 from schema.scalars import SCALARS
+from schema.sign_in import SignInMutations
 from schema.tokens import TokenMutations, TokenQueries
 from schema.users import UserQueries
-from schema.visits import VisitMutations
+from schema.visits import VisitMutations, VisitQueries
 
 
 class RapportSchema(strawberry.Schema):
@@ -65,6 +66,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             ComplaintQueries,
             ReportQueries,
             CareQueries,
+            VisitQueries,
         ),
     )
     mutation = merge_types(
@@ -81,6 +83,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             JourneyMutations,
             CareMutations,
             LoyaltyMutations,
+            SignInMutations,
         ),
     )
     audit_mutations(mutation)  # one audit entry per root mutation field

@@ -158,6 +158,14 @@ class KeyAccount(Node):
         loader = info.context.complaints_by_customer_id
         return await _child_page(info, loader, self._domain.customer_id, first, after, Complaint.from_domain)
 
+    @strawberry.field(
+        description="Complaint records not yet resolved, closed or discarded (one query for the page)."
+    )
+    async def open_complaint_count(self, info: strawberry.Info) -> int:
+        loader = info.context.open_complaint_count_by_customer_id
+        count: int = await loader.load(self._domain.customer_id)
+        return count
+
     @strawberry.field(description="Purchase and pickup records, latest first.")
     async def purchases(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
@@ -214,6 +222,10 @@ class KeyAccountFilter:
     contract_ends_within_days: int | None = strawberry.field(
         default=None, description="Has a contract ending between today and N days from now (N ≤ 3650)."
     )
+    visit_due_within_days: int | None = strawberry.field(
+        default=None,
+        description="Next visit due within N days from now (N ≤ 366), overdue ones included.",
+    )
 
 
 @strawberry.type
@@ -238,6 +250,7 @@ class KeyAccountQueries:
             grade=where.grade,
             visit_overdue=where.visit_overdue,
             contract_ends_within_days=where.contract_ends_within_days,
+            visit_due_within_days=where.visit_due_within_days,
         )
         page = await use_cases.list_key_accounts(info.context, query, first, opened(info, after))
         return Connection.of(page, KeyAccount.from_domain, info.context.cursors)

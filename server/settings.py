@@ -16,6 +16,13 @@ from domain.churn import ChurnRules, ChurnWeights
 from domain.key_accounts import Grade, VisitCadence
 from domain.loyalty import LoyaltyRules
 from domain.rfm import RfmThresholds
+from domain.sign_in import (
+    DEFAULT_DELAY_SECONDS,
+    DEFAULT_FREE_FAILURES,
+    DEFAULT_MAX_DELAY_SECONDS,
+    DEFAULT_SESSION_MINUTES,
+    SignInRules,
+)
 from domain.tiers import TierThresholds
 from domain.tokens import DEFAULT_LAST_USED_INTERVAL, DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
 from domain.value import ValueRules
@@ -194,6 +201,32 @@ class Settings(BaseSettings):
         description="A token's lastUsedAt is written at most this often, in seconds.",
     )
 
+    # --- signing in with a password (the web client; domain/sign_in.py) ---
+    session_ttl_minutes: int = Field(
+        default=DEFAULT_SESSION_MINUTES,
+        ge=5,
+        le=7 * 24 * 60,
+        description="Lifetime of a web session (the token signIn answers), in minutes.",
+    )
+    sign_in_free_failures: int = Field(
+        default=DEFAULT_FREE_FAILURES,
+        ge=1,
+        le=100,
+        description="Failed sign-ins for one name before each further attempt must wait.",
+    )
+    sign_in_delay_s: int = Field(
+        default=DEFAULT_DELAY_SECONDS,
+        ge=1,
+        le=3600,
+        description="The first wait after the free failures, in seconds; doubled at every further failure.",
+    )
+    sign_in_max_delay_s: int = Field(
+        default=DEFAULT_MAX_DELAY_SECONDS,
+        ge=1,
+        le=86_400,
+        description="The longest wait between sign-in attempts for one name, in seconds.",
+    )
+
     phone_default_region: str = Field(
         default="CN",
         pattern=r"^[A-Z]{2}$",
@@ -328,6 +361,15 @@ class Settings(BaseSettings):
         if self.token_default_ttl_days > self.token_max_ttl_days:
             raise ValueError("RAPPORT_TOKEN_DEFAULT_TTL_DAYS is longer than RAPPORT_TOKEN_MAX_TTL_DAYS")
         return self
+
+    @property
+    def sign_in_rules(self) -> SignInRules:
+        return SignInRules(
+            session_lifetime=timedelta(minutes=self.session_ttl_minutes),
+            free_failures=self.sign_in_free_failures,
+            delay=timedelta(seconds=self.sign_in_delay_s),
+            max_delay=timedelta(seconds=max(self.sign_in_max_delay_s, self.sign_in_delay_s)),
+        )
 
     @property
     def token_default_lifetime(self) -> timedelta:
