@@ -57,7 +57,11 @@ def watch() -> ChangeWatch:
 
 @pytest.fixture(scope="session")
 async def mongo_client(mongo_uri: str, watch: ChangeWatch) -> AsyncIterator[AsyncMongoClient]:
-    client, _ = connect(mongo_uri, "unused")
+    # The harness's own operations (dropping a test's databases, putting the template back,
+    # seeding the demo data) get a minute: on a busy 2-core machine, with a server per
+    # xdist worker, they can take longer than a request's 5 s. The service's deadline is
+    # tested with clients of its own (tests/integration/test_database_outage.py).
+    client, _ = connect(mongo_uri, "unused", timeout_ms=60_000)
     yield client
     await client.close()
 

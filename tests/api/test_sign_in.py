@@ -3,6 +3,7 @@ set-password CLI; the slowdown after repeated failures, with the injected clock.
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import uuid
@@ -232,9 +233,13 @@ async def test_passwords_never_reach_the_log(wang, anonymous, capfd) -> None:
     assert PASSWORD not in out + err and "typed by mistake 123" not in out + err
 
 
-def _set_password_cli(mongo_uri: str, db_name: str, *args: str, stdin: str) -> subprocess.CompletedProcess:
+async def _set_password_cli(
+    mongo_uri: str, db_name: str, *args: str, stdin: str
+) -> subprocess.CompletedProcess:
+    """In a thread, as tests/integration/test_cli.py's CLI calls."""
     env = {"RAPPORT_MONGODB_URI": mongo_uri, "RAPPORT_MONGODB_DB": db_name, "RAPPORT_LOG_LEVEL": "WARNING"}
-    return subprocess.run(
+    return await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "main.py", "set-password", *args],
         cwd=ROOT,
         env={**__import__("os").environ, **env},
@@ -248,16 +253,16 @@ def _set_password_cli(mongo_uri: str, db_name: str, *args: str, stdin: str) -> s
 async def test_the_set_password_cli_reads_standard_input(mongo_uri, mongo_client, clock, settings) -> None:
     db_name = f"rapport_cli_{uuid.uuid4().hex[:8]}"
     try:
-        missing = _set_password_cli(mongo_uri, db_name, "--name", "Li Na", stdin=PASSWORD + "\n")
+        missing = await _set_password_cli(mongo_uri, db_name, "--name", "Li Na", stdin=PASSWORD + "\n")
         assert (
             missing.returncode == 2
             and missing.stderr == "error: no user named 'Li Na'; pass --role to create one\n"
         )
-        short = _set_password_cli(
+        short = await _set_password_cli(
             mongo_uri, db_name, "--name", "Li Na", "--role", "ACCOUNT_MANAGER", stdin="short\n"
         )
         assert short.returncode == 2 and "at least 12 characters" in short.stderr
-        made = _set_password_cli(
+        made = await _set_password_cli(
             mongo_uri, db_name, "--name", "Li Na", "--role", "ACCOUNT_MANAGER", stdin=PASSWORD + "\n"
         )
         assert made.returncode == 0, made.stderr

@@ -289,7 +289,7 @@ async def test_a_job_stopped_at_shutdown_is_recorded_and_frees_its_lease(db, clo
     assert (await lease_doc(db, "sla-scan"))["leaseUntil"] == clock()
 
 
-def test_the_schedule_setting_reads_json_and_is_empty_by_default(settings, monkeypatch) -> None:
+async def test_the_schedule_setting_reads_json_and_is_empty_by_default(settings, monkeypatch) -> None:
     assert settings.jobs_schedule == {}
     monkeypatch.setenv("RAPPORT_JOBS_SCHEDULE", '{"sla-scan": 60}')
     assert type(settings)(_env_file=None).jobs_schedule == {"sla-scan": 60}
@@ -316,37 +316,45 @@ main.main()
 """
 
 
-def _cli(*args: str, uri: str, db_name: str, jobs: bool = True) -> subprocess.CompletedProcess:
+async def _cli(*args: str, uri: str, db_name: str, jobs: bool = True) -> subprocess.CompletedProcess:
+    """In a thread, as tests/integration/test_cli.py's."""
     env = {
         **os.environ,
         "RAPPORT_MONGODB_URI": uri,
         "RAPPORT_MONGODB_DB": db_name,
         "RAPPORT_LOG_LEVEL": "WARNING",
         "RAPPORT_JOBS_SCHEDULE": json.dumps({"tidy": 60}),
+        "RAPPORT_MONGODB_TIMEOUT_MS": "60000",  # as tests/integration/test_cli.py's
     }
     command = ["-c", CLI_WITH_JOBS] if jobs else ["main.py"]
-    return subprocess.run(
-        [sys.executable, *command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, *command, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 async def test_the_jobs_cli(mongo_uri, mongo_client) -> None:
     db_name = f"rapport_cli_{uuid.uuid4().hex[:8]}"
     try:
-        unknown = _cli("jobs", "run", "nosuch", uri=mongo_uri, db_name=db_name)
+        unknown = await _cli("jobs", "run", "nosuch", uri=mongo_uri, db_name=db_name)
         registered = ", ".join(sorted([*JOBS, "broken", "tidy"]))  # the service's jobs and the test's
         assert (unknown.returncode, unknown.stderr) == (
             2,
             f"error: no job named 'nosuch'; jobs: {registered}\n",
         )
 
-        ran = _cli("jobs", "run", "tidy", "--date", "2026-11-20", uri=mongo_uri, db_name=db_name)
+        ran = await _cli("jobs", "run", "tidy", "--date", "2026-11-20", uri=mongo_uri, db_name=db_name)
         assert ran.returncode == 0, ran.stderr
         assert ran.stdout.startswith("tidy: succeeded in ") and ran.stdout.endswith(
             "examined 2, changed 0: day 2026-11-20\n"
         )
 
-        failed = _cli("jobs", "run", "broken", uri=mongo_uri, db_name=db_name)
+        failed = await _cli("jobs", "run", "broken", uri=mongo_uri, db_name=db_name)
         assert (failed.returncode, failed.stderr.splitlines()[-1]) == (
             2,
             "error: job broken failed: KeyError (see the log)",
@@ -357,11 +365,11 @@ async def test_the_jobs_cli(mongo_uri, mongo_client) -> None:
         await db["job_leases"].update_one(
             {"_id": "tidy"}, {"$set": {"runId": "r", "owner": "host-z:7:zz", "leaseUntil": far}}
         )
-        skipped = _cli("jobs", "run", "tidy", uri=mongo_uri, db_name=db_name)
+        skipped = await _cli("jobs", "run", "tidy", uri=mongo_uri, db_name=db_name)
         assert skipped.returncode == 0, skipped.stderr
         assert skipped.stdout.startswith("tidy: skipped, it is running elsewhere (lease held by host-z:7:zz")
 
-        listing = _cli("jobs", "list", uri=mongo_uri, db_name=db_name).stdout.splitlines()
+        listing = (await _cli("jobs", "list", uri=mongo_uri, db_name=db_name)).stdout.splitlines()
         assert listing[0].split() == ["JOB", "SCHEDULE", "LAST", "RUN", "RESULT", "RUNNING", "NOW"]
         rows = {line.split()[0]: line for line in listing[1:]}
         assert list(rows) == sorted({*JOBS, "broken", "tidy"})  # the service's own jobs too
@@ -370,11 +378,11 @@ async def test_the_jobs_cli(mongo_uri, mongo_client) -> None:
         assert "every 60 s" in rows["tidy"]
         assert "SUCCEEDED (examined 2, changed 0)" in rows["tidy"] and "host-z:7:zz until" in rows["tidy"]
 
-        typo = _cli("serve", uri=mongo_uri, db_name=db_name, jobs=False)  # schedules {"tidy": 60}
+        typo = await _cli("serve", uri=mongo_uri, db_name=db_name, jobs=False)  # schedules {"tidy": 60}
         assert typo.returncode == 2 and typo.stderr.startswith(
             "error: RAPPORT_JOBS_SCHEDULE names unknown jobs: tidy; jobs: "
         )
-        plain = _cli("jobs", "list", uri=mongo_uri, db_name=db_name, jobs=False)  # the real registry
+        plain = await _cli("jobs", "list", uri=mongo_uri, db_name=db_name, jobs=False)  # the real registry
         assert plain.returncode == 0 and plain.stderr == "", plain.stderr
     finally:
         await mongo_client.drop_database(db_name)

@@ -20,8 +20,8 @@ class Cli:
     def __init__(self, uri: str, db_name: str) -> None:
         self.uri, self.db_name = uri, db_name
 
-    def __call__(self, *args: str):
-        return _cli(*args, uri=self.uri, db_name=self.db_name)
+    async def __call__(self, *args: str):
+        return await _cli(*args, uri=self.uri, db_name=self.db_name)
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def _rows(listing: str) -> list[list[str]]:
 
 
 async def test_create_list_use_and_revoke(cli_db, mongo_client, settings) -> None:
-    made = cli_db(
+    made = await cli_db(
         "create-token",
         "--role",
         "ANALYST",
@@ -54,9 +54,11 @@ async def test_create_list_use_and_revoke(cli_db, mongo_client, settings) -> Non
     assert made.returncode == 0, made.stderr
     assert "'reports' for grace (ANALYST), valid 14 days" in made.stdout
     secret = made.stdout.strip().splitlines()[-1]
-    assert cli_db("create-token", "--role", "ANALYST", "--name", "grace").returncode == 0  # default: 90 days
+    assert (
+        await cli_db("create-token", "--role", "ANALYST", "--name", "grace")
+    ).returncode == 0  # default: 90 days
 
-    listing = cli_db("list-tokens")
+    listing = await cli_db("list-tokens")
     assert listing.returncode == 0, listing.stderr
     assert secret not in listing.stdout + listing.stderr
     newest, reports = _rows(listing.stdout)
@@ -73,21 +75,21 @@ async def test_create_list_use_and_revoke(cli_db, mongo_client, settings) -> Non
         caller = GraphQLClient(http, secret)
         assert (await caller.post("{ me { name } }")).status_code == 200
 
-        revoked = cli_db("revoke-token", reports[0])
+        revoked = await cli_db("revoke-token", reports[0])
         assert (revoked.returncode, revoked.stdout) == (0, f"token {reports[0]} (reports) revoked\n")
         assert (await caller.post("{ me { name } }")).status_code == 401
 
-    again = cli_db("revoke-token", reports[0])
+    again = await cli_db("revoke-token", reports[0])
     assert again.returncode == 0 and again.stdout.startswith(
         f"token {reports[0]} (reports) was already revoked at "
     )
-    assert [row[0] for row in _rows(cli_db("list-tokens").stdout)] == [newest[0]]  # active ones
-    every = _rows(cli_db("list-tokens", "--all").stdout)
+    assert [row[0] for row in _rows((await cli_db("list-tokens")).stdout)] == [newest[0]]  # active ones
+    every = _rows((await cli_db("list-tokens", "--all")).stdout)
     assert [row[0] for row in every] == [newest[0], reports[0]]
     assert every[1][6] == created.strftime("%Y-%m-%d %H:%M") and every[1][7] != "-"  # used, revoked
 
 
-def test_refusals_are_one_line_and_exit_2(cli_db) -> None:
+async def test_refusals_are_one_line_and_exit_2(cli_db) -> None:
     for args, message in [
         (
             ("--expires-in", "never"),
@@ -101,7 +103,7 @@ def test_refusals_are_one_line_and_exit_2(cli_db) -> None:
         (("--token-name", "x" * 101), "error: --token-name is longer than 100 characters"),
         (("--token-name", "a\nb"), "error: --token-name control characters"),
     ]:
-        result = cli_db("create-token", "--role", "ADMIN", "--name", "ops", *args)
+        result = await cli_db("create-token", "--role", "ADMIN", "--name", "ops", *args)
         assert result.returncode == 2, args
         assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
         assert result.stdout == ""
@@ -109,12 +111,12 @@ def test_refusals_are_one_line_and_exit_2(cli_db) -> None:
         ("5eed00000000000000000999", "error: no token with id 5eed00000000000000000999\n"),
         ("nonsense", "error: 'nonsense' is not a token id (list-tokens shows them)\n"),
     ]:
-        result = cli_db("revoke-token", token_id)
+        result = await cli_db("revoke-token", token_id)
         assert (result.returncode, result.stderr, result.stdout) == (2, message, "")
-    assert cli_db("list-tokens").stdout.strip().splitlines()[1:] == []  # nothing was made
+    assert (await cli_db("list-tokens")).stdout.strip().splitlines()[1:] == []  # nothing was made
 
 
-def test_the_token_commands_have_help(cli_db) -> None:
+async def test_the_token_commands_have_help(cli_db) -> None:
     for command in ("list-tokens", "revoke-token"):
-        result = cli_db(command, "--help")
+        result = await cli_db(command, "--help")
         assert result.returncode == 0 and "Usage" in result.stdout, command
