@@ -134,6 +134,8 @@ class EventRepository:
             [{"$match": where.match()}], start_after=resume_after, max_await_time_ms=max_await_ms
         )
         async with stream:
+            if stream.resume_token is not None:
+                yield stream.resume_token  # where the stream starts: nothing before it is missed
             while stream.alive:
                 change = await stream.try_next()
                 if change is None:

@@ -28,6 +28,7 @@ from repositories import (
     touchpoints,
     users,
     visits,
+    webhooks,
 )
 from repositories.personal_data import Holding
 
@@ -75,7 +76,7 @@ NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
         care.TEMPLATES,  # care rules
         care.HOLIDAYS,
         care_activities.ACTIVITIES,  # campaigns and their totals: nothing about one customer
-        "webhooks",  # endpoints: URL, event types, partner id, secret
-        "webhook_deliveries",  # event and webhook ids, status codes, times: the body is built when sent
+        webhooks.WEBHOOKS,  # endpoints: URL, event types, partner id, secret
+        webhooks.DELIVERIES,  # event and webhook ids, status codes, times: the body is built when sent
     }
 )
