@@ -104,6 +104,7 @@ def serve(
         port=settings.port,
         log_config=None,
         proxy_headers=True,
+        ws="websockets-sansio",  # subscriptions (graphql-transport-ws) at /graphql
     )
 
 

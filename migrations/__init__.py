@@ -29,6 +29,7 @@ from migrations import (
     m0013_loyalty,
     m0014_care,
     m0015_sign_in,
+    m0016_realtime,
 )
 
 log = structlog.get_logger(__name__)
@@ -50,6 +51,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0013_loyalty,
     m0014_care,
     m0015_sign_in,
+    m0016_realtime,
 )
 
 

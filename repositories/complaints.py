@@ -3,7 +3,7 @@ moves written as one update conditional on the status they start from."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -37,6 +37,7 @@ from repositories.documents import aggregate_all, by_ids, find_all, money, money
 from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, count_children, find_child_pages, find_page
 from repositories.personal_data import Holding, Owner
+from repositories.transactions import in_transaction
 
 COMPLAINTS = "complaints"
 POLICIES = "sla_policies"
@@ -57,6 +58,24 @@ PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
 }
 PERSONAL_DATA = Holding(COMPLAINTS, Owner.CUSTOMER, ("customerId",), PERSONAL_DOCUMENT_FIELDS)
 EVENTS_DATA = Holding("complaint_events", Owner.CUSTOMER, ("customerId",))  # ids and times only
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A breached SLA clock, as the sla-scan job records it."""
+
+    complaint_id: str
+    customer_id: str
+    key_account_id: str | None
+    owner_id: str | None
+    department_id: str | None
+    clock: SlaClock
+
+
+def _hex(value: ObjectId | None) -> str | None:
+    return None if value is None else str(value)
+
+
 #: An improvement action is about the business, not the customer: exported, kept.
 IMPROVEMENTS_DATA = Holding("improvement_actions", Owner.CUSTOMER, ("customerId",))
 #: A need is what the customer said they want: personal, erased with them.
@@ -477,11 +496,14 @@ class ComplaintRepository:
             )
         return within(query, about_customers(where.scope))
 
-    async def record_breaches(self, now: datetime) -> tuple[int, int]:
+    async def record_breaches(
+        self, now: datetime, also: Callable[[Breach, AsyncClientSession], Awaitable[None]] | None = None
+    ) -> tuple[int, int]:
         """Record one SLA_BREACHED event per breached clock (a reopened item's new clock is
         a new one), then mark the clock recorded. Safe to run twice and to stop half-way:
         the event's id is the clock's, so a second insert is a duplicate, and a clock is
-        marked only after its event exists. Returns (examined, newly recorded)."""
+        marked only after its event exists. `also` is written in the event's transaction
+        (the event log's entry), so it too is written once. Returns (examined, newly recorded)."""
         examined = recorded = 0
         for name in SlaClock:
             clock = f"sla.clocks.{name.value}"
@@ -493,7 +515,8 @@ class ComplaintRepository:
                 },
             }
             query = {"$or": [{f"{clock}.late": True}, due], f"{clock}.breachRecordedAt": {"$exists": False}}
-            for doc in await find_all(self._complaints, query, projection={"customerId": 1, clock: 1}):
+            projection = {"customerId": 1, "keyAccountId": 1, "ownerId": 1, "departmentId": 1, clock: 1}
+            for doc in await find_all(self._complaints, query, projection=projection):
                 examined += 1
                 started = doc["sla"]["clocks"][name.value]["startedAt"]
                 event = {
@@ -505,8 +528,24 @@ class ComplaintRepository:
                     "dueAt": doc["sla"]["clocks"][name.value]["dueAt"],
                     "recordedAt": now,
                 }
+                breach = Breach(
+                    complaint_id=str(doc["_id"]),
+                    customer_id=str(doc["customerId"]),
+                    key_account_id=_hex(doc.get("keyAccountId")),
+                    owner_id=_hex(doc.get("ownerId")),
+                    department_id=_hex(doc.get("departmentId")),
+                    clock=name,
+                )
+
+                async def insert(
+                    session: AsyncClientSession, event: dict[str, Any] = event, breach: Breach = breach
+                ) -> None:
+                    await self._events.insert_one(event, session=session)
+                    if also is not None:
+                        await also(breach, session)
+
                 try:
-                    await self._events.insert_one(event)
+                    await in_transaction(self._complaints.database, insert)
                     recorded += 1
                 except DuplicateKeyError:
                     pass  # recorded by a run that stopped before marking the clock

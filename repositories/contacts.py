@@ -156,13 +156,24 @@ class ContactRepository:
             raise NotFound("no contact with this id", field)
         return found
 
-    async def add(self, key_account_id: str, fields: Mapping[str, Any], now: datetime) -> Contact:
+    async def add(
+        self,
+        key_account_id: str,
+        fields: Mapping[str, Any],
+        now: datetime,
+        session: AsyncClientSession | None = None,
+    ) -> Contact:
         doc = new_contact_document(key_account_id, fields, now)
-        await self._contacts.insert_one(doc)
+        await self._contacts.insert_one(doc, session=session)
         return to_contact(doc)
 
     async def update(
-        self, contact: Contact, expected_version: int, fields: Mapping[str, Any], now: datetime
+        self,
+        contact: Contact,
+        expected_version: int,
+        fields: Mapping[str, Any],
+        now: datetime,
+        session: AsyncClientSession | None = None,
     ) -> Contact:
         doc = contact_document(fields)
         found = await update_at_version(
@@ -174,6 +185,7 @@ class ContactRepository:
             unset_fields=[k for k, v in doc.items() if v is None],
             noun="contact",
             id_field="contactId",
+            session=session,
         )
         return to_contact(found)
 

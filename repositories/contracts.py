@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.access import Scope
@@ -59,8 +60,10 @@ class ContractRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._contracts = db[COLLECTION]
 
-    async def add(self, contract: ServiceContract) -> ServiceContract:
-        await self._contracts.insert_one(contract_document(contract))
+    async def add(
+        self, contract: ServiceContract, session: AsyncClientSession | None = None
+    ) -> ServiceContract:
+        await self._contracts.insert_one(contract_document(contract), session=session)
         return contract
 
     async def insert_many(self, contracts: list[ServiceContract]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -44,7 +44,7 @@ from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, find_page
 from repositories.personal_data import Holding, Owner
 from repositories.search import combine, search_clauses, search_fields
-from repositories.transactions import StaleRead
+from repositories.transactions import StaleRead, in_transaction
 
 COLLECTION = "customers"
 EMAIL_INDEX = "customers_email_unique"
@@ -366,10 +366,12 @@ class CustomerRepository:
         fingerprint: str | None = None,
         consent: Consent | None = None,
         consent_history: Sequence[ConsentChange] = (),
+        also: Callable[[Customer, AsyncClientSession], Awaitable[None]] | None = None,
     ) -> Customer:
         """Insert a new prospect. The idempotency key is honoured first: a retry returns
         the customer the key created (even when its email now collides), and the same
-        key with a different request is refused."""
+        key with a different request is refused. `also` is written in the insert's
+        transaction (what the creation sets off), so a replayed retry writes it not again."""
         doc = new_customer_document(
             profile,
             now,
@@ -378,8 +380,15 @@ class CustomerRepository:
             consent=consent,
             consent_history=consent_history,
         )
+        created = to_customer(doc)
+
+        async def insert(session: AsyncClientSession) -> None:
+            await self._customers.insert_one(doc, session=session)
+            if also is not None:
+                await also(created, session)
+
         try:
-            await self._customers.insert_one(doc)
+            await in_transaction(self._customers.database, insert)
         except DuplicateKeyError as exc:
             # Whichever unique index fired, a concurrent or earlier request with this key
             # has committed its customer by now: answer with it.
@@ -390,7 +399,7 @@ class CustomerRepository:
             if EMAIL_INDEX in str(exc):
                 raise _duplicate_email() from exc
             raise
-        return to_customer(doc)
+        return created
 
     async def insert_many(self, docs: list[dict[str, Any]]) -> int:
         """Insert prepared documents, skipping ones already there (for idempotent seeding)."""
@@ -404,6 +413,7 @@ class CustomerRepository:
         now: datetime,
         consent: Consent | None = None,
         consent_history: Sequence[ConsentChange] = (),
+        session: AsyncClientSession | None = None,
     ) -> Customer:
         to_set, to_unset = _profile_set(changes)
         name = changes.get("name", customer.name)
@@ -416,7 +426,13 @@ class CustomerRepository:
             push = {"consentHistory": {"$each": [consent_change_document(c) for c in consent_history]}}
         try:
             return await self._versioned(
-                customer.id, expected_version, now, set_fields=to_set, unset_fields=to_unset, push=push
+                customer.id,
+                expected_version,
+                now,
+                set_fields=to_set,
+                unset_fields=to_unset,
+                push=push,
+                session=session,
             )
         except DuplicateKeyError as exc:
             if EMAIL_INDEX in str(exc):

@@ -16,6 +16,7 @@ from repositories import (
     contracts,
     coupons,
     customers,
+    events,
     jobs,
     key_accounts,
     loyalty,
@@ -27,6 +28,7 @@ from repositories import (
     touchpoints,
     users,
     visits,
+    webhooks,
 )
 from repositories.personal_data import Holding
 
@@ -51,6 +53,7 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     loyalty.BALANCES_PERSONAL_DATA,
     loyalty.REFERRALS_PERSONAL_DATA,
     coupons.PERSONAL_DATA,
+    events.PERSONAL_DATA,
 )
 
 #: Staff, their tokens and failed sign-ins, the audit log (ids and codes only), service keys, migrations,
@@ -73,5 +76,7 @@ NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
         care.TEMPLATES,  # care rules
         care.HOLIDAYS,
         care_activities.ACTIVITIES,  # campaigns and their totals: nothing about one customer
+        webhooks.WEBHOOKS,  # endpoints: URL, event types, partner id, secret
+        webhooks.DELIVERIES,  # event and webhook ids, status codes, times: the body is built when sent
     }
 )

@@ -232,7 +232,12 @@ class KeyAccountRepository:
         return await self._update(account, expected_version, now, to_set, unset=to_unset)
 
     async def change_grade(
-        self, account: KeyAccount, expected_version: int, change: GradeChange, next_visit_due_at: datetime
+        self,
+        account: KeyAccount,
+        expected_version: int,
+        change: GradeChange,
+        next_visit_due_at: datetime,
+        session: AsyncClientSession | None = None,
     ) -> KeyAccount:
         entry = {
             "from": change.from_grade.value,
@@ -242,7 +247,9 @@ class KeyAccountRepository:
             "reason": change.reason,
         }
         to_set = {"grade": change.to_grade.value, "nextVisitDueAt": next_visit_due_at}
-        return await self._update(account, expected_version, change.at, to_set, push={"gradeHistory": entry})
+        return await self._update(
+            account, expected_version, change.at, to_set, push={"gradeHistory": entry}, session=session
+        )
 
     async def assign_manager(
         self, account: KeyAccount, expected_version: int, manager_id: str, now: datetime
@@ -265,6 +272,7 @@ class KeyAccountRepository:
         *,
         unset: Iterable[str] = (),
         push: dict[str, Any] | None = None,
+        session: AsyncClientSession | None = None,
     ) -> KeyAccount:
         """A versioned change to the dossier: applies only at `expected_version`."""
         doc = await update_at_version(
@@ -277,6 +285,7 @@ class KeyAccountRepository:
             push=push,
             noun="key account",
             id_field="keyAccountId",
+            session=session,
         )
         return to_key_account(doc)
 

@@ -129,21 +129,25 @@ class VisitRepository:
         owner = {f.id: v for v in visits for f in v.follow_ups}
         return [owner.get(i) for i in follow_up_ids]
 
-    async def complete_follow_up(self, follow_up_id: str, now: datetime, scope: Scope) -> VisitLog:
-        """Mark a follow-up done once; doing it again keeps the first completion time."""
+    async def complete_follow_up(
+        self, follow_up_id: str, now: datetime, scope: Scope, session: AsyncClientSession | None = None
+    ) -> tuple[VisitLog, bool]:
+        """Mark a follow-up done once; doing it again keeps the first completion time.
+        Returns the visit and whether this call completed it."""
         fid = ObjectId(follow_up_id)
         doc = await self._visits.find_one_and_update(
             {"followUps": {"$elemMatch": {"id": fid, "doneAt": {"$exists": False}}}},
             {"$set": {"followUps.$[open].doneAt": now}},
             array_filters=[{"open.id": fid, "open.doneAt": {"$exists": False}}],
             return_document=ReturnDocument.AFTER,
+            session=session,
         )
         if doc is not None:
-            return to_visit(doc)
+            return to_visit(doc), True
         [visit] = await self.by_follow_up_ids([follow_up_id], scope)
         if visit is None:
             raise NotFound("no follow-up with this id", "followUpId")
-        return visit  # already done: a retry changes nothing
+        return visit, False  # already done: a retry changes nothing
 
     async def open_follow_ups(
         self, due_before: datetime, scope: Scope, first: int | None, after: str | None

@@ -38,6 +38,7 @@ from domain.complaints import (
     starting_clocks,
 )
 from domain.errors import BadArgument, Forbidden, NotFound, Problem, ValidationFailed
+from domain.events import EventType
 from domain.lifecycle import Actor
 from domain.money import Money
 from domain.records import FeedbackKind
@@ -46,6 +47,7 @@ from domain.users import Role, User
 from repositories.complaints import ComplaintFilter, money_doc
 from repositories.pagination import Page
 from repositories.transactions import in_transaction
+from resolvers import events
 from resolvers.access import shown_complaint
 from resolvers.context import Context
 from resolvers.outcome import Outcome, attempt
@@ -137,11 +139,34 @@ async def file_complaint(ctx: Context, filing: Filing) -> Outcome[Complaint]:
         async def record(session: AsyncClientSession) -> Complaint:
             filed = await ctx.complaints.file(complaint, now, session)
             await ctx.complaint_stats.filed(filed, session)
+            await _announce(ctx, session, EventType.COMPLAINT_FILED, filed, now, {"to": filed.status.value})
             return filed
 
         return await in_transaction(ctx.db, record)
 
     return await attempt(work())
+
+
+async def _announce(
+    ctx: Context,
+    session: AsyncClientSession,
+    type: EventType,
+    complaint: Complaint,
+    now: datetime,
+    detail: dict[str, str],
+) -> None:
+    await events.record(
+        ctx.db,
+        session,
+        type,
+        now,
+        complaint.customer_id,
+        key_account_id=complaint.key_account_id,
+        complaint_id=complaint.id,
+        owner_id=complaint.owner_id,
+        department_id=complaint.department_id,
+        detail=detail,
+    )
 
 
 def _in_book(ctx: Context) -> bool:
@@ -192,6 +217,8 @@ async def _apply(ctx: Context, complaint: Complaint, move: Move, expected_versio
         await ctx.complaint_stats.moved(complaint, moved, now, session)
         if move.also is not None:
             await move.also(session)
+        detail = {"action": move.action.value, "from": complaint.status.value, "to": moved.status.value}
+        await _announce(ctx, session, EventType.COMPLAINT_MOVED, moved, now, detail)
         return moved
 
     return await in_transaction(ctx.db, record)

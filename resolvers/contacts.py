@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
 from domain.errors import NotFound
-from domain.key_accounts import Contact, ContactRelationship, Relationship, check_contact, check_link
+from domain.events import EventType
+from domain.key_accounts import (
+    Contact,
+    ContactRelationship,
+    KeyAccount,
+    Relationship,
+    check_contact,
+    check_link,
+)
 from repositories.transactions import in_transaction
+from resolvers import events
 from resolvers.access import shown_relationship
 from resolvers.context import Context
 from resolvers.key_accounts import editable_account
@@ -34,17 +45,37 @@ async def add_contact(ctx: Context, key_account_id: str, fields: dict[str, Any])
     async def work() -> Contact:
         clean = check_contact(fields, ctx.clock().date(), creating=True, phone_region=ctx.phone_region)
         account = await editable_account(ctx, key_account_id)
-        return await ctx.contacts.add(account.id, clean, ctx.clock())
+        now = ctx.clock()
+
+        async def save(session: AsyncClientSession) -> Contact:
+            added = await ctx.contacts.add(account.id, clean, now, session)
+            await _announce(ctx, session, EventType.CONTACT_ADDED, account, added.id)
+            return added
+
+        return await in_transaction(ctx.db, save)
 
     return await attempt(work())
 
 
-async def _editable_contact(ctx: Context, contact_id: str, field_path: str) -> Contact:
+async def _editable_contact(ctx: Context, contact_id: str, field_path: str) -> tuple[Contact, KeyAccount]:
     [contact] = await contacts_by_ids(ctx, [contact_id])
     if contact is None:
         raise NotFound("no contact with this id", field_path)
-    await editable_account(ctx, contact.key_account_id, field_path)
-    return contact
+    return contact, await editable_account(ctx, contact.key_account_id, field_path)
+
+
+async def _announce(
+    ctx: Context, session: AsyncClientSession, type: EventType, account: KeyAccount, contact_id: str
+) -> None:
+    await events.record(
+        ctx.db,
+        session,
+        type,
+        ctx.clock(),
+        account.customer_id,
+        key_account_id=account.id,
+        record_id=contact_id,
+    )
 
 
 async def update_contact(
@@ -52,8 +83,15 @@ async def update_contact(
 ) -> Outcome[Contact]:
     async def work() -> Contact:
         clean = check_contact(fields, ctx.clock().date(), creating=False, phone_region=ctx.phone_region)
-        contact = await _editable_contact(ctx, contact_id, "id")
-        return await ctx.contacts.update(contact, expected_version, clean, ctx.clock())
+        contact, account = await _editable_contact(ctx, contact_id, "id")
+        now = ctx.clock()
+
+        async def save(session: AsyncClientSession) -> Contact:
+            saved = await ctx.contacts.update(contact, expected_version, clean, now, session)
+            await _announce(ctx, session, EventType.CONTACT_UPDATED, account, saved.id)
+            return saved
+
+        return await in_transaction(ctx.db, save)
 
     return await attempt(work())
 
@@ -62,8 +100,13 @@ async def remove_contact(ctx: Context, contact_id: str) -> Outcome[Contact]:
     """Removes the contact and its relationships in one transaction; returns what was removed."""
 
     async def work() -> Contact:
-        contact = await _editable_contact(ctx, contact_id, "id")
-        await in_transaction(ctx.db, lambda session: ctx.contacts.remove(contact.id, session))
+        contact, account = await _editable_contact(ctx, contact_id, "id")
+
+        async def remove(session: AsyncClientSession) -> None:
+            await ctx.contacts.remove(contact.id, session)
+            await _announce(ctx, session, EventType.CONTACT_REMOVED, account, contact.id)
+
+        await in_transaction(ctx.db, remove)
         return contact
 
     return await attempt(work())
@@ -93,7 +136,7 @@ async def unlink_contacts(ctx: Context, relationship_id: str) -> Outcome[Contact
         [link] = await relationships_by_ids(ctx, [relationship_id])
         if link is None:
             raise NotFound("no relationship with this id", "relationshipId")
-        source = await _editable_contact(ctx, link.from_contact_id, "relationshipId")
+        source, _ = await _editable_contact(ctx, link.from_contact_id, "relationshipId")
         await ctx.contacts.unlink(relationship_id)
         return source
 

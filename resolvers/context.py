@@ -22,6 +22,7 @@ from domain.tokens import ApiToken
 from domain.touchpoints import Touchpoint
 from domain.users import User
 from domain.value import ValueRules
+from domain.webhooks import WebhookRules
 from repositories.audit import AuditRepository
 from repositories.complaint_stats import ComplaintStatsRepository
 from repositories.complaints import ComplaintRepository
@@ -36,6 +37,7 @@ from repositories.tokens import TokenRepository
 from repositories.touchpoints import TouchpointRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
+from repositories.webhooks import WebhookRepository
 from resolvers.access import (
     shown_complaint,
     shown_contact,
@@ -62,7 +64,17 @@ class Context:
     compensation_limit: Decimal = DEFAULT_COMPENSATION_LIMIT  # what a handler grants unapproved
     value_rules: ValueRules = field(default_factory=ValueRules)  # tiers, RFM, churn, lapsing
     care_rules: CareRules = field(default_factory=CareRules)  # activation days, letter cadence, targets
+    webhook_rules: WebhookRules = field(default_factory=WebhookRules)  # where endpoints may point
+    session: Any = None  # a WebSocket connection's subscriptions (resolvers.subscriptions.Session)
     _access: asyncio.Future[Access] | None = field(default=None, init=False, repr=False)
+
+    def renew(self) -> None:
+        """Forget every read (loaders, the access policy): a subscription's context lives as
+        long as its connection, and each event is read afresh, as a new request would."""
+        for name, member in vars(type(self)).items():
+            if isinstance(member, cached_property):
+                self.__dict__.pop(name, None)
+        self._access = None
 
     # --- the access policy (domain.access), decided once per request ---
     async def access(self) -> Access:
@@ -186,6 +198,10 @@ class Context:
     @cached_property
     def customers(self) -> CustomerRepository:
         return CustomerRepository(self.db)
+
+    @cached_property
+    def webhooks(self) -> WebhookRepository:
+        return WebhookRepository(self.db)
 
     @cached_property
     def users(self) -> UserRepository:

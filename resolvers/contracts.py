@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 
+from domain.events import EventType
 from domain.key_accounts import ServiceContract, check_contract
 from domain.money import Money
+from repositories.transactions import in_transaction
+from resolvers import events
 from resolvers.context import Context
 from resolvers.key_accounts import editable_account
 from resolvers.outcome import Outcome, attempt
@@ -39,6 +43,20 @@ async def add_service_contract(
             confidentiality=confidentiality,
             created_at=ctx.clock(),
         )
-        return await ctx.contracts.add(contract)
+
+        async def save(session: AsyncClientSession) -> ServiceContract:
+            await ctx.contracts.add(contract, session)
+            await events.record(
+                ctx.db,
+                session,
+                EventType.CONTRACT_ADDED,
+                contract.created_at,
+                account.customer_id,
+                key_account_id=account.id,
+                record_id=contract.id,
+            )
+            return contract
+
+        return await in_transaction(ctx.db, save)
 
     return await attempt(work())

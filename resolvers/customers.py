@@ -18,6 +18,7 @@ from domain.customers import (
     request_fingerprint,
 )
 from domain.errors import BadArgument, InvalidTransition, VersionConflict
+from domain.events import EventType
 from domain.lifecycle import Actor, LifecycleAction, LifecycleEvent, transition
 from domain.rfm import Segment, segment_areas
 from domain.search import search_words
@@ -26,7 +27,7 @@ from repositories.customers import CustomerFilter, CustomerOrderField
 from repositories.pagination import Page
 from repositories.rollups import transition_increments
 from repositories.transactions import in_transaction
-from resolvers import effects
+from resolvers import effects, events
 from resolvers.access import shown_customer
 from resolvers.context import Context
 from resolvers.outcome import Outcome, attempt
@@ -69,7 +70,11 @@ async def create_customer(
         history = consent_changes(Consent(), given, now, source, _actor(ctx))
         asked = {**clean, "consent": [given.sms, given.email, given.phone]} if history else clean
         fingerprint = request_fingerprint(asked)
-        return await ctx.customers.create(clean, now, key, fingerprint, given, history)
+
+        async def announce(created: Customer, session: AsyncClientSession) -> None:
+            await events.record(ctx.db, session, EventType.CUSTOMER_CREATED, now, created.id)
+
+        return await ctx.customers.create(clean, now, key, fingerprint, given, history, also=announce)
 
     return await attempt(work())
 
@@ -102,7 +107,15 @@ async def update_customer(
         if not clean and not history:
             return customer
         given = consent.consent if history and consent else None
-        return await ctx.customers.update_profile(customer, expected_version, clean, now, given, history)
+
+        async def save(session: AsyncClientSession) -> Customer:
+            saved = await ctx.customers.update_profile(
+                customer, expected_version, clean, now, given, history, session=session
+            )
+            await events.record(ctx.db, session, EventType.CUSTOMER_UPDATED, now, saved.id)
+            return saved
+
+        return await in_transaction(ctx.db, save)
 
     return await attempt(work())
 

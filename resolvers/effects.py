@@ -1,7 +1,8 @@
 """What a recorded fact sets off, written in the same transaction as the fact: a purchase
 earns points and may start a care plan; a stage move starts the plan for the new stage
 (retention, win-back) and closes the one of the stage left; a touchpoint may start a
-review follow-up. One place for all, so the write paths (recordPurchase, recordTouchpoint,
+review follow-up; a stage move is told to subscribers and webhooks (the event log). One
+place for all, so the write paths (recordPurchase, recordTouchpoint,
 the lifecycle mutations, the churn scan) cannot forget one."""
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.customers import Customer
+from domain.events import EventType
 from domain.lifecycle import LifecycleEvent
 from domain.records import Purchase
 from domain.touchpoints import Touchpoint
 from domain.value import ValueRules
-from resolvers import care_effects, loyalty
+from resolvers import care_effects, events, loyalty
 
 
 async def after_purchase(
@@ -40,6 +42,8 @@ async def after_stage_move(
 ) -> None:
     """`customer` as the move left them."""
     await care_effects.after_stage_move(db, rules, customer, event, session)
+    detail = {"action": event.action.value, "from": event.from_stage.value, "to": event.to_stage.value}
+    await events.record(db, session, EventType.CUSTOMER_STAGE_CHANGED, event.at, customer.id, detail=detail)
 
 
 async def after_touchpoint(

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
 from domain.customers import CustomerKind
 from domain.errors import BadArgument, Duplicate, Forbidden, Problem, ValidationFailed
+from domain.events import EventType
 from domain.key_accounts import (
     Category,
     CompanyProfile,
@@ -26,6 +29,8 @@ from domain.key_accounts import (
 from domain.users import Role
 from repositories.key_accounts import KeyAccountFilter
 from repositories.pagination import Page
+from repositories.transactions import in_transaction
+from resolvers import events
 from resolvers.access import shown_key_account
 from resolvers.context import Context
 from resolvers.outcome import Outcome, attempt
@@ -184,7 +189,22 @@ async def change_grade(
         due = next_visit_due(
             grade, ctx.visit_cadence, account.created_at, account.last_visit_at, account.planned_next_visit_at
         )
-        return await ctx.key_accounts.change_grade(account, expected_version, change, due)
+
+        async def save(session: AsyncClientSession) -> KeyAccount:
+            saved = await ctx.key_accounts.change_grade(account, expected_version, change, due, session)
+            detail = {"from": change.from_grade.value, "to": change.to_grade.value}
+            await events.record(
+                ctx.db,
+                session,
+                EventType.GRADE_CHANGED,
+                now,
+                saved.customer_id,
+                key_account_id=saved.id,
+                detail=detail,
+            )
+            return saved
+
+        return await in_transaction(ctx.db, save)
 
     return await attempt(work())
 

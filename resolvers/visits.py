@@ -10,10 +10,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from domain.access import EVERYTHING
 from domain.errors import BadArgument, ErrorCode, NotFound
+from domain.events import EventType
 from domain.key_accounts import FollowUp, VisitFindings, VisitLog, check_visit, next_visit_due
 from domain.validation import Problems
 from repositories.pagination import Page
 from repositories.transactions import in_transaction
+from resolvers import events
 from resolvers.context import Context
 from resolvers.key_accounts import editable_account
 from resolvers.outcome import Outcome, attempt
@@ -137,6 +139,15 @@ async def log_visit(ctx: Context, report: VisitReport) -> Outcome[VisitLog]:
             await ctx.key_accounts.record_visit_plan(
                 account.id, latest.visited_at, latest.next_visit_at, due, session
             )
+            await events.record(
+                ctx.db,
+                session,
+                EventType.VISIT_LOGGED,
+                now,
+                current.customer_id,
+                key_account_id=account.id,
+                record_id=visit.id,
+            )
             return visit
 
         return await in_transaction(ctx.db, record)
@@ -149,8 +160,25 @@ async def complete_follow_up(ctx: Context, follow_up_id: str) -> Outcome[tuple[V
         [found] = await follow_ups_by_ids(ctx, [follow_up_id])
         if found is None:
             raise NotFound("no follow-up with this id", "followUpId")
-        await editable_account(ctx, found[0].key_account_id, "followUpId")
-        visit = await ctx.visits.complete_follow_up(follow_up_id, ctx.clock(), (await ctx.access()).dossiers)
+        account = await editable_account(ctx, found[0].key_account_id, "followUpId")
+        scope = (await ctx.access()).dossiers
+        now = ctx.clock()
+
+        async def save(session: AsyncClientSession) -> VisitLog:
+            visit, completed = await ctx.visits.complete_follow_up(follow_up_id, now, scope, session)
+            if completed:  # a retry of a done follow-up tells nobody again
+                await events.record(
+                    ctx.db,
+                    session,
+                    EventType.FOLLOW_UP_COMPLETED,
+                    now,
+                    account.customer_id,
+                    key_account_id=account.id,
+                    record_id=follow_up_id,
+                )
+            return visit
+
+        visit = await in_transaction(ctx.db, save)
         return visit, next(f for f in visit.follow_ups if f.id == follow_up_id)
 
     return await attempt(work())

@@ -31,9 +31,11 @@ from schema.personal_data import PersonalDataMutations, PersonalDataQueries
 from schema.reports import ReportQueries
 from schema.scalars import SCALARS
 from schema.sign_in import SignInMutations
+from schema.subscriptions import Subscription
 from schema.tokens import TokenMutations, TokenQueries
 from schema.users import UserQueries
 from schema.visits import VisitMutations, VisitQueries
+from schema.webhooks import WebhookMutations, WebhookQueries
 
 
 class RapportSchema(strawberry.Schema):
@@ -67,6 +69,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             ReportQueries,
             CareQueries,
             VisitQueries,
+            WebhookQueries,
         ),
     )
     mutation = merge_types(
@@ -84,6 +87,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             CareMutations,
             LoyaltyMutations,
             SignInMutations,
+            WebhookMutations,
         ),
     )
     audit_mutations(mutation)  # one audit entry per root mutation field
@@ -99,6 +103,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
     schema = RapportSchema(
         query=query,
         mutation=mutation,
+        subscription=Subscription,
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
             lambda: MaxTokensLimiter(limits.max_tokens),

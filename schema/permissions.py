@@ -11,6 +11,7 @@ from domain.access import may_export_and_erase
 from domain.audit import may_read_audit_log
 from domain.tokens import may_manage_tokens
 from domain.users import Role, may_list_users
+from domain.webhooks import may_manage_webhooks
 
 
 class CanWriteCustomers(BasePermission):
@@ -67,3 +68,11 @@ class CanExportAndErase(BasePermission):
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         return may_export_and_erase(info.context.viewer)
+
+
+class CanManageWebhooks(BasePermission):
+    message = "your role may not manage webhooks"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return may_manage_webhooks(info.context.viewer)

@@ -20,7 +20,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from demo_data import DEMO_MANAGERS, seed_demo_data, set_demo_passwords
 from domain.sign_in import password_matches
@@ -30,7 +30,6 @@ from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
 from resolvers.tokens import DEMO_ADMIN, DEMO_PARTNER, DemoUser, demo_token
 from schema import build_schema
-from schema.limits import QueryLimits
 from server import webclient
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
@@ -38,7 +37,7 @@ from server.graphql_view import RapportGraphQL
 from server.jobs import job_runner, start_schedule, stop_schedule
 from server.middleware import hardening
 from server.rate_limit import RateLimiter
-from server.runtime import Runtime
+from server.runtime import Runtime, query_limits
 from server.settings import Settings
 from server.supervisor import supervise
 
@@ -138,18 +137,6 @@ def _exit_non_zero() -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def query_limits(settings: Settings) -> QueryLimits:
-    """The schema's limits; production also hides the schema (introspection, suggestions)."""
-    return QueryLimits(
-        max_depth=settings.max_query_depth,
-        max_aliases=settings.max_query_aliases,
-        max_tokens=settings.max_query_tokens,
-        max_cost=settings.max_query_cost,
-        introspection=settings.is_development,
-        field_suggestions=settings.is_development,
-    )
-
-
 def create_app(
     settings: Settings,
     *,
@@ -197,10 +184,13 @@ def create_app(
         report_db_commands=settings.is_development,
         rate_limiter=RateLimiter(settings.rate_limit_per_minute),
         max_query_tokens=settings.max_query_tokens,
+        max_subscriptions_per_connection=settings.subscriptions_per_connection,
+        connection_init_wait_timeout=timedelta(seconds=settings.subscription_init_timeout_s),
     )
     app = Starlette(
         routes=[
             Route("/graphql", graphql),
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *webclient.routes(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import orjson
@@ -11,8 +12,10 @@ from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNo
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
@@ -25,6 +28,7 @@ from server.auth import authenticate, bearer_token
 from server.database import counting_commands
 from server.rate_limit import RateLimiter
 from server.runtime import Runtime
+from server.subscriptions import PendingConnection, RapportTransportWS
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 RETRY_LATER = {"Retry-After": "5"}
@@ -86,6 +90,8 @@ SIGN_IN_FIELDS = frozenset({"signIn", "__typename"})
 
 
 class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
+    graphql_transport_ws_handler_class = RapportTransportWS
+
     def __init__(
         self,
         *args: Any,
@@ -94,6 +100,7 @@ class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
         max_query_tokens: int = 2000,
         **kwargs: Any,
     ) -> None:
+        kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
         super().__init__(*args, **kwargs)
         self.report_db_commands = report_db_commands
         self.rate_limiter = rate_limiter
@@ -190,8 +197,11 @@ class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
             and "query" not in request.query_params
         )
 
-    async def get_context(self, request: Any, response: Any) -> Context | SignInContext | None:
+    async def get_context(self, request: Any, response: Any) -> Any:
         runtime: Runtime = request.app.state.runtime
+        if isinstance(request, WebSocket):
+            # Who it is comes with connection_init (server/subscriptions.py).
+            return PendingConnection(runtime, correlation_id.get() or f"ws-{secrets.token_hex(8)}")
         if getattr(request.state, "sign_in", False):
             return SignInContext(
                 request_id=correlation_id.get() or "",
@@ -202,18 +212,8 @@ class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
         viewer = getattr(request.state, "viewer", None)
         if viewer is None:
             return None  # only the GraphiQL page itself, which executes nothing
-        return Context(
-            viewer=viewer,
-            request_id=correlation_id.get() or "",
-            clock=runtime.clock,
-            db=runtime.db,
-            visit_cadence=runtime.settings.visit_cadence,
-            phone_region=runtime.settings.phone_default_region,
-            cursor_key=await runtime.cursor_key(),
-            compensation_limit=runtime.settings.compensation_approval_limit,
-            value_rules=runtime.settings.value_rules,
-            care_rules=runtime.settings.care_rules,
-            token=getattr(request.state, "token", None),
+        return await runtime.context(
+            viewer, correlation_id.get() or "", getattr(request.state, "token", None)
         )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:

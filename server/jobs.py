@@ -26,6 +26,7 @@ from resolvers.points_expiry import points_expiry
 from resolvers.rollups import rollups_rebuild
 from resolvers.sla_scan import sla_scan
 from server.settings import Settings
+from server.webhooks import deliver as deliver_webhooks
 
 log = structlog.get_logger("rapport.jobs")
 
@@ -36,6 +37,7 @@ JOBS: dict[str, Job] = {
     "rollups-rebuild": rollups_rebuild,  # every running total again from the raw collections
     "care-schedule": care_schedule,  # the care tasks due on a day (--date), activation plans, letters
     "points-expiry": points_expiry,  # what is left of each points lot past its expiry leaves the balance
+    "webhook-deliveries": deliver_webhooks,  # fan new events out to webhooks, send what is due, retry
 }
 
 

@@ -26,6 +26,7 @@ from domain.sign_in import (
 from domain.tiers import TierThresholds
 from domain.tokens import DEFAULT_LAST_USED_INTERVAL, DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
 from domain.value import ValueRules
+from domain.webhooks import RetryRules, WebhookRules, parse_networks
 
 
 class Settings(BaseSettings):
@@ -303,6 +304,70 @@ class Settings(BaseSettings):
     job_runs_keep_days: int = Field(
         default=90, ge=1, le=3650, description="Days the run history (job_runs) keeps each job's runs."
     )
+
+    # --- real time: webhooks and subscriptions ---
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Internal addresses or networks production webhooks may still reach, as JSON "
+        '(e.g. ["10.20.0.0/16"]); every other loopback, link-local or private address is refused.',
+    )
+    webhook_retry_base_s: int = Field(
+        default=30,
+        ge=1,
+        le=3600,
+        description="Wait before the first retry of a failed delivery, doubled each time.",
+    )
+    webhook_retry_max_s: int = Field(
+        default=3600, ge=1, le=86_400, description="The longest wait between two attempts of a delivery."
+    )
+    webhook_retry_window_hours: int = Field(
+        default=24, ge=1, le=168, description="How long a delivery is retried before it is FAILED."
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0, gt=0, le=60, description="How long a receiver may take to answer one attempt."
+    )
+    webhook_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Deliveries one run of the webhook-deliveries job sends at once."
+    )
+
+    subscriptions_per_connection: int = Field(
+        default=20, ge=1, le=1000, description="Subscriptions one WebSocket connection may hold at once."
+    )
+    subscription_connections_per_token: int = Field(
+        default=5, ge=1, le=1000, description="WebSocket connections one token may hold open, per instance."
+    )
+    subscription_keep_alive_s: float = Field(
+        default=15.0, gt=0, le=600, description="Seconds between the server's pings on a WebSocket."
+    )
+    subscription_token_check_s: float = Field(
+        default=60.0, gt=0, le=3600, description="How often an idle connection's token is checked again."
+    )
+    subscription_init_timeout_s: float = Field(
+        default=10.0, gt=0, le=300, description="How long a new WebSocket may take to send connection_init."
+    )
+    subscription_resume_window_minutes: int = Field(
+        default=60, ge=1, le=10_080, description="How old a cursor a subscriber may resume from."
+    )
+
+    @property
+    def webhook_rules(self) -> WebhookRules:
+        return WebhookRules(
+            check_addresses=not self.is_development,
+            allowed_networks=parse_networks(self.webhook_allowed_networks),
+            retry=RetryRules(
+                base_delay=timedelta(seconds=self.webhook_retry_base_s),
+                max_delay=timedelta(seconds=self.webhook_retry_max_s),
+                window=timedelta(hours=self.webhook_retry_window_hours),
+            ),
+        )
+
+    @model_validator(mode="after")
+    def _allowed_networks_parse(self) -> Settings:
+        try:
+            parse_networks(self.webhook_allowed_networks)
+        except ValueError as error:
+            raise ValueError(f"RAPPORT_WEBHOOK_ALLOWED_NETWORKS: {error}") from error
+        return self
 
     @property
     def visit_cadence(self) -> VisitCadence:
