@@ -59,7 +59,7 @@ def fail(message: str) -> NoReturn:
 
 def _settings() -> Settings:
     settings = get_settings()
-    configure_logging(settings.log_level, json=not settings.is_development)
+    configure_logging(settings.log_level, json=settings.json_logs(sys.stderr.isatty()))
     return settings
 
 
@@ -103,6 +103,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_config=None,
+        access_log=False,  # server.request_log writes one line per request instead
         proxy_headers=True,
     )
 

@@ -38,6 +38,7 @@ from server.graphql_view import RapportGraphQL
 from server.jobs import job_runner, start_schedule, stop_schedule
 from server.middleware import hardening
 from server.rate_limit import RateLimiter
+from server.request_log import RequestLog
 from server.runtime import Runtime
 from server.settings import Settings
 from server.supervisor import supervise
@@ -207,6 +208,7 @@ def create_app(
         ],
         middleware=[
             Middleware(CorrelationIdMiddleware, header_name="X-Request-ID"),
+            Middleware(RequestLog),  # one line per request, with the request id
             *hardening(settings),
         ],
         lifespan=lifespan,

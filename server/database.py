@@ -42,6 +42,7 @@ class Database:
 @dataclass
 class CommandCount:
     commands: int = 0
+    seconds: float = 0.0  # time the database took to answer them, as the driver measured it
 
 
 _current_count: ContextVar[CommandCount | None] = ContextVar("db_command_count", default=None)
@@ -59,10 +60,12 @@ class CommandCounter(monitoring.CommandListener):
             count.commands += 1
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
+        if (count := _current_count.get()) is not None:
+            count.seconds += event.duration_micros / 1e6
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+        if (count := _current_count.get()) is not None:
+            count.seconds += event.duration_micros / 1e6
 
 
 @contextmanager

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         description="development serves GraphiQL and logs for humans; production logs JSON.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
+    log_format: Literal["auto", "console", "json"] = Field(
+        default="auto",
+        description="auto: readable lines in development when the log goes to a terminal, JSON lines "
+        "otherwise; console or json force one.",
+    )
     max_query_depth: int = Field(default=10, ge=1, description="Queries nested deeper than this are refused.")
 
     # Query limits and HTTP hardening: each refused before anything executes.
@@ -386,6 +391,11 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env == "development"
+
+    def json_logs(self, on_a_terminal: bool) -> bool:
+        if self.log_format != "auto":
+            return self.log_format == "json"
+        return not (self.is_development and on_a_terminal)
 
 
 @lru_cache
