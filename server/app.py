@@ -31,7 +31,7 @@ from repositories.users import UserRepository
 from resolvers.tokens import DEMO_ADMIN, DEMO_PARTNER, DemoUser, demo_token
 from schema import build_schema
 from schema.limits import QueryLimits
-from server import webclient
+from server import metrics, webclient
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
 from server.graphql_view import RapportGraphQL
@@ -204,6 +204,7 @@ def create_app(
             Route("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *metrics.routes(settings),
             *webclient.routes(),
         ],
         middleware=[

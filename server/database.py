@@ -15,6 +15,7 @@ from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from server import metrics
 from server.embedded_db import EmbeddedDatabase
 from server.settings import Settings
 
@@ -87,7 +88,7 @@ def connect(uri: str, db_name: str, timeout_ms: int = 5000) -> tuple[AsyncMongoC
         appname="rapport",
         timeoutMS=timeout_ms,
         serverSelectionTimeoutMS=timeout_ms,
-        event_listeners=[CommandCounter()],
+        event_listeners=[CommandCounter(), *metrics.listeners()],
     )
     return client, client[db_name]
 

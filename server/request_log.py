@@ -1,4 +1,5 @@
-"""One structured line per HTTP request, written when its response is sent.
+"""One structured line per HTTP request, written when its response is sent (and the
+request's metrics, from the same record).
 
 `RequestLog` wraps every route (inside the correlation id middleware, so the line carries
 the request id, and outside the hardening, so a refused body is logged too). It puts a
@@ -30,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from schema.error_policy import INTERNAL_SERVER_ERROR
 from schema.operation_record import OperationRecord, current_operation
+from server import metrics
 from server.database import CommandCount, counting_commands
 
 log = structlog.get_logger("rapport.request")
@@ -173,3 +175,4 @@ def finished(record: RequestRecord) -> None:
     else:
         level = "info"
     getattr(log, level)("request", **fields(record))
+    metrics.observe_request(record)

@@ -79,6 +79,22 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=600, ge=1, description="Requests per token per minute, counted by each instance."
     )
+    # --- observability (docs/operations.md) ---
+    metrics_enabled: bool = Field(
+        default=False, description="Serve Prometheus metrics at /metrics (otherwise it is a 404)."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="When set, /metrics answers only requests with `Authorization: Bearer <this>` "
+        "(at least 16 characters).",
+    )
+    metrics_max_operations: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Distinct operation names the metrics label by; later names count as `other`.",
+    )
     embedded_start_timeout_s: float = Field(
         default=30.0, gt=0, description="How long to wait for the embedded database to answer."
     )
