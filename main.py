@@ -37,6 +37,7 @@ from server.embedded_db import EmbeddedDatabaseError
 from server.jobs import JOBS, job_runner
 from server.logging import configure_logging
 from server.settings import Settings, get_settings
+from server.shutdown import GracefulServer
 
 T = TypeVar("T")
 
@@ -98,14 +99,20 @@ def serve(
             f"RAPPORT_JOBS_SCHEDULE names unknown jobs: {', '.join(unknown)}; jobs: {', '.join(sorted(JOBS)) or 'none'}"
         )
     _check_port_free(settings.host, settings.port)
-    uvicorn.run(
-        create_app(settings, seed_if_empty=seed_if_empty),
+    app = create_app(settings, seed_if_empty=seed_if_empty)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,  # server.request_log writes one line per request instead
         proxy_headers=True,
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,  # type: ignore[arg-type]
     )
+    server = GracefulServer(config, app.state.stopping, drain_s=settings.shutdown_drain_s)
+    server.run()
+    if not server.started:
+        sys.exit(3)  # it could not start (uvicorn's code for that); the log says why
 
 
 def _check_port_free(host: str, port: int) -> None:

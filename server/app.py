@@ -41,6 +41,7 @@ from server.rate_limit import RateLimiter
 from server.request_log import RequestLog
 from server.runtime import Runtime
 from server.settings import Settings
+from server.shutdown import Stopping
 from server.supervisor import supervise
 
 log = structlog.get_logger("rapport")
@@ -51,6 +52,8 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
+    if request.app.state.stopping.draining:
+        return JSONResponse({"status": "shutting down"}, status_code=503)
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
     if runtime is None or not await runtime.database.answers():
         return JSONResponse({"status": "database unavailable"}, status_code=503)
@@ -214,6 +217,7 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+    app.state.stopping = Stopping()  # server.shutdown.GracefulServer sets it on SIGTERM
     if database is not None:
         app.state.runtime = Runtime(database=database, clock=clock, settings=settings)
     return app

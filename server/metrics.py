@@ -44,6 +44,9 @@ JOB_BUCKETS = (0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0)
 HTTP_REQUESTS = Counter(
     "rapport_http_requests", "HTTP requests answered, by route and status.", ["route", "status"]
 )
+HTTP_IN_FLIGHT = Gauge(
+    "rapport_http_requests_in_flight", "HTTP requests being served now, by route.", ["route"]
+)
 GRAPHQL_REQUESTS = Counter(
     "rapport_graphql_requests",
     "GraphQL requests, by operation name, operation type and outcome (ok, partial, refused, error, "

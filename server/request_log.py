@@ -154,6 +154,8 @@ class RequestLog:
                 record.status = message["status"]
             await send(message)
 
+        in_flight = metrics.HTTP_IN_FLIGHT.labels(route=metrics.route(record.path))
+        in_flight.inc()
         with recording(record):
             scope.setdefault("state", {})["db_commands"] = record.db
             try:
@@ -162,6 +164,7 @@ class RequestLog:
                 record.status = record.status or 500
                 raise
             finally:
+                in_flight.dec()
                 record.duration_s = time.perf_counter() - started
                 finished(record)
 

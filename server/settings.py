@@ -95,6 +95,19 @@ class Settings(BaseSettings):
         le=10_000,
         description="Distinct operation names the metrics label by; later names count as `other`.",
     )
+    shutdown_drain_s: float = Field(
+        default=0,
+        ge=0,
+        le=600,
+        description="After SIGTERM, how long /readyz answers 503 while requests are still served, so a "
+        "load balancer stops sending before the service stops listening.",
+    )
+    shutdown_timeout_s: float = Field(
+        default=30,
+        gt=0,
+        le=3600,
+        description="Then, how long requests in flight may take to finish before they are cancelled.",
+    )
     embedded_start_timeout_s: float = Field(
         default=30.0, gt=0, description="How long to wait for the embedded database to answer."
     )
