@@ -350,6 +350,26 @@ def export_schema(
     typer.echo(f"wrote {SDL_FILE} ({len(sdl.splitlines())} lines)")
 
 
+@cli.command("settings-reference")
+def settings_reference(
+    check: Annotated[
+        bool, typer.Option(help="Only say whether docs/operations.md is current (exit 2 if not).")
+    ] = False,
+) -> None:
+    """Write the configuration reference in docs/operations.md from the settings class."""
+    from server.settings_reference import DOC, rewritten
+
+    text = DOC.read_text()
+    current = rewritten(text)
+    if check:
+        if current != text:
+            fail(f"the settings reference in {DOC.name} is stale: run `python main.py settings-reference`")
+        typer.echo(f"the settings reference in {DOC.name} is current")
+        return
+    DOC.write_text(current)
+    typer.echo(f"wrote the settings reference in docs/{DOC.name}")
+
+
 rollups_cli = typer.Typer(
     help="Running totals that reports read.", no_args_is_help=True, rich_markup_mode=None
 )

@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port the HTTP server binds.")
     env: Literal["development", "production"] = Field(
         default="development",
-        description="development serves GraphiQL and logs for humans; production logs JSON.",
+        description="development serves GraphiQL, a demo token and extensions.db; production hides the "
+        "schema and logs JSON.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
     log_format: Literal["auto", "console", "json"] = Field(
