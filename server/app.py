@@ -20,7 +20,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from demo_data import DEMO_MANAGERS, seed_demo_data, set_demo_passwords
 from domain.sign_in import password_matches
@@ -34,7 +35,7 @@ from schema.limits import QueryLimits
 from server import metrics, webclient
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
-from server.graphql_view import RapportGraphQL
+from server.graphql_view import GRAPHIQL, RapportGraphQL
 from server.jobs import job_runner, start_schedule, stop_schedule
 from server.middleware import hardening
 from server.rate_limit import RateLimiter
@@ -208,6 +209,8 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *metrics.routes(settings),
+            # GraphiQL's own files (development only, like the page at GET /graphql).
+            *([Mount("/graphiql", StaticFiles(directory=GRAPHIQL))] if settings.is_development else []),
             *webclient.routes(),
         ],
         middleware=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -28,6 +29,8 @@ from server.request_log import current_request
 from server.runtime import Runtime
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+GRAPHIQL = Path(__file__).resolve().parent / "graphiql"
+GRAPHIQL_PAGE = GRAPHIQL / "graphiql.html"
 RETRY_LATER = {"Retry-After": "5"}
 
 
@@ -190,6 +193,12 @@ class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
             f"more than {self.rate_limiter.per_minute} requests a minute with this token; retry in {wait} s"
         )
         return _error_response(429, message, "RATE_LIMITED", {"Retry-After": str(wait)})
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL with its assets served by the app (/graphiql/, server/graphiql/): it works
+        where public CDNs are blocked or there is no internet at all."""
+        return GRAPHIQL_PAGE.read_text(encoding="utf-8")
 
     def _wants_ide(self, request: Request) -> bool:
         # The GraphiQL page itself is public in development; its queries carry the token.
