@@ -37,6 +37,7 @@ from server.embedded_db import EmbeddedDatabaseError
 from server.jobs import JOBS, job_runner
 from server.logging import configure_logging
 from server.settings import Settings, get_settings
+from server.shutdown import GracefulServer
 
 T = TypeVar("T")
 
@@ -59,7 +60,7 @@ def fail(message: str) -> NoReturn:
 
 def _settings() -> Settings:
     settings = get_settings()
-    configure_logging(settings.log_level, json=not settings.is_development)
+    configure_logging(settings.log_level, json=settings.json_logs(sys.stderr.isatty()))
     return settings
 
 
@@ -98,14 +99,21 @@ def serve(
             f"RAPPORT_JOBS_SCHEDULE names unknown jobs: {', '.join(unknown)}; jobs: {', '.join(sorted(JOBS)) or 'none'}"
         )
     _check_port_free(settings.host, settings.port)
-    uvicorn.run(
-        create_app(settings, seed_if_empty=seed_if_empty),
+    app = create_app(settings, seed_if_empty=seed_if_empty)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
+        access_log=False,  # server.request_log writes one line per request instead
         proxy_headers=True,
         ws="websockets-sansio",  # subscriptions (graphql-transport-ws) at /graphql
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,  # type: ignore[arg-type]
     )
+    server = GracefulServer(config, app.state.stopping, drain_s=settings.shutdown_drain_s)
+    server.run()
+    if not server.started:
+        sys.exit(3)  # it could not start (uvicorn's code for that); the log says why
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -341,6 +349,26 @@ def export_schema(
         return
     path.write_text(sdl)
     typer.echo(f"wrote {SDL_FILE} ({len(sdl.splitlines())} lines)")
+
+
+@cli.command("settings-reference")
+def settings_reference(
+    check: Annotated[
+        bool, typer.Option(help="Only say whether docs/operations.md is current (exit 2 if not).")
+    ] = False,
+) -> None:
+    """Write the configuration reference in docs/operations.md from the settings class."""
+    from server.settings_reference import DOC, rewritten
+
+    text = DOC.read_text()
+    current = rewritten(text)
+    if check:
+        if current != text:
+            fail(f"the settings reference in {DOC.name} is stale: run `python main.py settings-reference`")
+        typer.echo(f"the settings reference in {DOC.name} is current")
+        return
+    DOC.write_text(current)
+    typer.echo(f"wrote the settings reference in docs/{DOC.name}")
 
 
 rollups_cli = typer.Typer(

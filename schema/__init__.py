@@ -27,6 +27,7 @@ from schema.key_accounts import KeyAccountMutations, KeyAccountQueries
 from schema.limits import QueryCostLimiter, QueryLimits, RepeatedDirectiveRule
 from schema.loyalty import LoyaltyMutations
 from schema.node import NodeQueries
+from schema.operation_record import RecordOperation
 from schema.personal_data import PersonalDataMutations, PersonalDataQueries
 from schema.reports import ReportQueries
 from schema.scalars import SCALARS
@@ -112,6 +113,7 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             ValidationCache,
             # After validation, with the variables: the cost of what would execute.
             lambda: QueryCostLimiter(limits.max_cost),
+            RecordOperation,  # the operation's name and type, for the request's log line
         ],
     )
     schema.field_suggestions = limits.field_suggestions

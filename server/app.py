@@ -20,7 +20,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from demo_data import DEMO_MANAGERS, seed_demo_data, set_demo_passwords
 from domain.sign_in import password_matches
@@ -30,15 +31,17 @@ from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
 from resolvers.tokens import DEMO_ADMIN, DEMO_PARTNER, DemoUser, demo_token
 from schema import build_schema
-from server import webclient
+from server import metrics, webclient
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
-from server.graphql_view import RapportGraphQL
+from server.graphql_view import GRAPHIQL, RapportGraphQL
 from server.jobs import job_runner, start_schedule, stop_schedule
 from server.middleware import hardening
 from server.rate_limit import RateLimiter
+from server.request_log import RequestLog
 from server.runtime import Runtime, query_limits
 from server.settings import Settings
+from server.shutdown import Stopping
 from server.supervisor import supervise
 
 log = structlog.get_logger("rapport")
@@ -49,6 +52,8 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
+    if request.app.state.stopping.draining:
+        return JSONResponse({"status": "shutting down"}, status_code=503)
     runtime: Runtime | None = getattr(request.app.state, "runtime", None)
     if runtime is None or not await runtime.database.answers():
         return JSONResponse({"status": "database unavailable"}, status_code=503)
@@ -193,14 +198,19 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *metrics.routes(settings),
+            # GraphiQL's own files (development only, like the page at GET /graphql).
+            *([Mount("/graphiql", StaticFiles(directory=GRAPHIQL))] if settings.is_development else []),
             *webclient.routes(),
         ],
         middleware=[
             Middleware(CorrelationIdMiddleware, header_name="X-Request-ID"),
+            Middleware(RequestLog),  # one line per request, with the request id
             *hardening(settings),
         ],
         lifespan=lifespan,
     )
+    app.state.stopping = Stopping()  # server.shutdown.GracefulServer sets it on SIGTERM
     if database is not None:
         app.state.runtime = Runtime(database=database, clock=clock, settings=settings)
     return app

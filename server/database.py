@@ -15,6 +15,7 @@ from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from server import metrics
 from server.embedded_db import EmbeddedDatabase
 from server.settings import Settings
 
@@ -42,6 +43,7 @@ class Database:
 @dataclass
 class CommandCount:
     commands: int = 0
+    seconds: float = 0.0  # time the database took to answer them, as the driver measured it
 
 
 _current_count: ContextVar[CommandCount | None] = ContextVar("db_command_count", default=None)
@@ -59,10 +61,12 @@ class CommandCounter(monitoring.CommandListener):
             count.commands += 1
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
+        if (count := _current_count.get()) is not None:
+            count.seconds += event.duration_micros / 1e6
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+        if (count := _current_count.get()) is not None:
+            count.seconds += event.duration_micros / 1e6
 
 
 @contextmanager
@@ -84,7 +88,7 @@ def connect(uri: str, db_name: str, timeout_ms: int = 5000) -> tuple[AsyncMongoC
         appname="rapport",
         timeoutMS=timeout_ms,
         serverSelectionTimeoutMS=timeout_ms,
-        event_listeners=[CommandCounter()],
+        event_listeners=[CommandCounter(), *metrics.listeners()],
     )
     return client, client[db_name]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -27,10 +28,13 @@ from schema.error_policy import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
 from server.auth import authenticate, bearer_token
 from server.database import counting_commands
 from server.rate_limit import RateLimiter
+from server.request_log import current_request
 from server.runtime import Runtime
 from server.subscriptions import PendingConnection, RapportTransportWS
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+GRAPHIQL = Path(__file__).resolve().parent / "graphiql"
+GRAPHIQL_PAGE = GRAPHIQL / "graphiql.html"
 RETRY_LATER = {"Retry-After": "5"}
 
 
@@ -107,8 +111,12 @@ class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
         self.max_query_tokens = max_query_tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope.setdefault("state", {})
+        if "db_commands" in state:  # counted for the whole request by server.request_log
+            await self._handle(scope, receive, send)
+            return
         with counting_commands() as count:
-            scope.setdefault("state", {})["db_commands"] = count
+            state["db_commands"] = count
             await self._handle(scope, receive, send)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -123,6 +131,8 @@ class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
                     await too_many(scope, receive, send)
                     return
                 scope["state"]["sign_in"] = True
+                if (record := current_request()) is not None:
+                    record.sign_in = True
             elif not self._wants_ide(request):
                 runtime = request.app.state.runtime
                 try:
@@ -149,6 +159,9 @@ class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
                     return
                 scope["state"]["viewer"] = caller.user
                 scope["state"]["token"] = caller.token
+                if (record := current_request()) is not None:
+                    record.user_id, record.role = caller.user.id, caller.user.role.value
+                    record.token_id = caller.token.id
             try:
                 response = await self.run(request)
             except HTTPException as error:  # the request itself is malformed
@@ -187,6 +200,12 @@ class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
             f"more than {self.rate_limiter.per_minute} requests a minute with this token; retry in {wait} s"
         )
         return _error_response(429, message, "RATE_LIMITED", {"Retry-After": str(wait)})
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL with its assets served by the app (/graphiql/, server/graphiql/): it works
+        where public CDNs are blocked or there is no internet at all."""
+        return GRAPHIQL_PAGE.read_text(encoding="utf-8")
 
     def _wants_ide(self, request: Request) -> bool:
         # The GraphiQL page itself is public in development; its queries carry the token.
@@ -240,6 +259,9 @@ class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
+        if (record := current_request()) is not None:
+            record.note_errors(result.errors or [])
+            record.request_error = _is_request_error(result)
         if any((e.extensions or {}).get("code") == SERVICE_UNAVAILABLE for e in result.errors or ()):
             request.state.database_unavailable = True
         if _is_request_error(result) and _accepts_graphql_response(request):

@@ -12,7 +12,9 @@ import asyncio
 import os
 import secrets
 import socket
+import time
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import structlog
@@ -25,6 +27,7 @@ from resolvers.jobs import Job, JobRunner, RunOutcome, Sleep
 from resolvers.points_expiry import points_expiry
 from resolvers.rollups import rollups_rebuild
 from resolvers.sla_scan import sla_scan
+from server import metrics
 from server.settings import Settings
 from server.webhooks import deliver as deliver_webhooks
 
@@ -47,10 +50,25 @@ def runner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
+class MeteredJobRunner(JobRunner):
+    """The runner, counting its runs and timing them in the metrics (server/metrics.py)."""
+
+    async def run(self, name: str, *, on: date | None = None) -> RunOutcome:
+        started = time.perf_counter()
+        try:
+            outcome = await super().run(name, on=on)
+        except Exception:
+            metrics.observe_job(name, "ERROR", None)
+            raise
+        took = None if outcome.run is None else time.perf_counter() - started
+        metrics.observe_job(name, outcome.status.value, took)
+        return outcome
+
+
 def job_runner(
     db: AsyncDatabase[dict[str, Any]], clock: Clock, settings: Settings, jobs: Mapping[str, Job] | None = None
 ) -> JobRunner:
-    return JobRunner(db, clock, settings, JOBS if jobs is None else jobs, runner_id())
+    return MeteredJobRunner(db, clock, settings, JOBS if jobs is None else jobs, runner_id())
 
 
 async def scheduled_run(runner: JobRunner, name: str) -> RunOutcome | None:

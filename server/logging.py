@@ -32,7 +32,9 @@ class PathOnlyAccessLog(logging.Filter):
         return True
 
 
-def configure_logging(level: str, *, json: bool) -> None:
+def configure_logging(level: str, *, json: bool, cache_loggers: bool = True) -> None:
+    """Render every line (structlog's and the standard library's) as JSON or for people.
+    `cache_loggers=False` lets structlog.testing.capture_logs see loggers already used."""
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         _request_id,
@@ -53,7 +55,7 @@ def configure_logging(level: str, *, json: bool) -> None:
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=cache_loggers,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
@@ -68,6 +70,8 @@ def configure_logging(level: str, *, json: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # PyMongo's DEBUG lines quote commands and replies, documents (personal data) included.
+    logging.getLogger("pymongo").setLevel(max(logging.INFO, logging.getLevelName(level)))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True

@@ -50,9 +50,15 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port the HTTP server binds.")
     env: Literal["development", "production"] = Field(
         default="development",
-        description="development serves GraphiQL and logs for humans; production logs JSON.",
+        description="development serves GraphiQL, a demo token and extensions.db; production hides the "
+        "schema and logs JSON.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Log level.")
+    log_format: Literal["auto", "console", "json"] = Field(
+        default="auto",
+        description="auto: readable lines in development when the log goes to a terminal, JSON lines "
+        "otherwise; console or json force one.",
+    )
     max_query_depth: int = Field(default=10, ge=1, description="Queries nested deeper than this are refused.")
 
     # Query limits and HTTP hardening: each refused before anything executes.
@@ -74,6 +80,35 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(
         default=600, ge=1, description="Requests per token per minute, counted by each instance."
+    )
+    # --- observability (docs/operations.md) ---
+    metrics_enabled: bool = Field(
+        default=False, description="Serve Prometheus metrics at /metrics (otherwise it is a 404)."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="When set, /metrics answers only requests with `Authorization: Bearer <this>` "
+        "(at least 16 characters).",
+    )
+    metrics_max_operations: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Distinct operation names the metrics label by; later names count as `other`.",
+    )
+    shutdown_drain_s: float = Field(
+        default=0,
+        ge=0,
+        le=600,
+        description="After SIGTERM, how long /readyz answers 503 while requests are still served, so a "
+        "load balancer stops sending before the service stops listening.",
+    )
+    shutdown_timeout_s: float = Field(
+        default=30,
+        gt=0,
+        le=3600,
+        description="Then, how long requests in flight may take to finish before they are cancelled.",
     )
     embedded_start_timeout_s: float = Field(
         default=30.0, gt=0, description="How long to wait for the embedded database to answer."
@@ -451,6 +486,11 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env == "development"
+
+    def json_logs(self, on_a_terminal: bool) -> bool:
+        if self.log_format != "auto":
+            return self.log_format == "json"
+        return not (self.is_development and on_a_terminal)
 
 
 @lru_cache

@@ -30,11 +30,27 @@ from server.clock import FixedClock
 from server.database import Database, connect
 from server.embedded_db import EmbeddedDatabase
 from server.settings import Settings
+from tests.log_capture import LogCapture, install
 from tests.template_db import ChangeWatch, TemplateDatabase
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 #: A well-formed local id that names nothing.
 UNKNOWN = "5eed00000000000000000999"
+
+
+#: This session's log lines (tests/log_capture.py); None until the first test starts.
+LOGS: LogCapture | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def logs() -> Iterator[LogCapture]:
+    """Every line the session's apps log, checked at its end for secrets and personal data:
+    a leak fails the session (an error at the teardown of its last test)."""
+    global LOGS
+    LOGS = install()
+    yield LOGS
+    leaks = LOGS.leaks()
+    assert not leaks, f"{len(leaks)} log lines hold what they must not:\n" + "\n".join(leaks[:20])
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +131,8 @@ class GraphQLClient:
     def __init__(self, http: httpx.AsyncClient, token: str | None) -> None:
         self.http = http
         self.token = token
+        if LOGS is not None:
+            LOGS.remember(token)
         self.user_id = ""  # the caller's global id, from `me { id }`
 
     @property
@@ -123,6 +141,8 @@ class GraphQLClient:
 
     async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if LOGS is not None:
+            LOGS.remember_passwords(variables or {})
         return await self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
