@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(
         default=5000,
         ge=1,
-        description="Budget of a query: each field costs 1, a connection multiplies its selection by `first`.",
+        description="Budget of a query: each field costs 1, a connection multiplies its selection by `first` or `last`.",
     )
     max_request_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Larger request bodies are refused with 413 before parsing."
