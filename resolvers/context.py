@@ -62,6 +62,7 @@ class Context:
     compensation_limit: Decimal = DEFAULT_COMPENSATION_LIMIT  # what a handler grants unapproved
     value_rules: ValueRules = field(default_factory=ValueRules)  # tiers, RFM, churn, lapsing
     care_rules: CareRules = field(default_factory=CareRules)  # activation days, letter cadence, targets
+    trusted_documents_only: bool = False  # the token may send only registered documents
     _access: asyncio.Future[Access] | None = field(default=None, init=False, repr=False)
 
     # --- the access policy (domain.access), decided once per request ---

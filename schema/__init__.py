@@ -32,6 +32,7 @@ from schema.reports import ReportQueries
 from schema.scalars import SCALARS
 from schema.sign_in import SignInMutations
 from schema.tokens import TokenMutations, TokenQueries
+from schema.trusted_documents import TrustedDocumentGate, registered_documents
 from schema.users import UserQueries
 from schema.visits import VisitMutations, VisitQueries
 
@@ -96,11 +97,14 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
     ]
     if not limits.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
+    documents = registered_documents()
     schema = RapportSchema(
         query=query,
         mutation=mutation,
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
+            # First: a persisted query's text is needed before anything parses it.
+            lambda: TrustedDocumentGate(documents),
             lambda: MaxTokensLimiter(limits.max_tokens),
             lambda: AddValidationRules(rules),
             ParserCache,

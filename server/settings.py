@@ -25,6 +25,7 @@ from domain.sign_in import (
 )
 from domain.tiers import TierThresholds
 from domain.tokens import DEFAULT_LAST_USED_INTERVAL, DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
+from domain.users import Role
 from domain.value import ValueRules
 
 
@@ -88,6 +89,16 @@ class Settings(BaseSettings):
     )
     embedded_stop_timeout_s: float = Field(
         default=10.0, gt=0, description="How long the embedded database may take to stop before it is killed."
+    )
+
+    trusted_documents_only: bool = Field(
+        default=False,
+        description="Tokens of the roles in RAPPORT_TRUSTED_DOCUMENTS_ROLES may send only the documents "
+        "registered in trusted-documents.json (by hash or as their exact text).",
+    )
+    trusted_documents_roles: list[Role] = Field(
+        default_factory=lambda: [Role.PARTNER],
+        description="Whose tokens RAPPORT_TRUSTED_DOCUMENTS_ONLY restricts (a JSON list of roles).",
     )
 
     cursor_secret: SecretStr | None = Field(
@@ -382,6 +393,10 @@ class Settings(BaseSettings):
     @property
     def token_last_used_interval(self) -> timedelta:
         return timedelta(seconds=self.token_last_used_interval_s)
+
+    def trusted_documents_only_for(self, role: Role) -> bool:
+        """Whether a token of this role may send only registered documents."""
+        return self.trusted_documents_only and role in self.trusted_documents_roles
 
     @property
     def is_development(self) -> bool:
