@@ -331,6 +331,19 @@ def _outcome_line(outcome: RunOutcome) -> str:
     return f"{line}: {result.summary}" if result.summary else line
 
 
+def _committed_file(name: str, text: str, check: bool, source: str, command: str, wrote: str) -> None:
+    """Write a committed file generated from `source`, or with --check only say whether it
+    is current (exit 2 if not)."""
+    path = Path(__file__).with_name(name)
+    if check:
+        if not path.exists() or path.read_text() != text:
+            fail(f"{name} differs from {source}: run `python main.py {command}`")
+        typer.echo(f"{name} is current")
+        return
+    path.write_text(text)
+    typer.echo(f"wrote {name} ({wrote})")
+
+
 @cli.command("export-schema")
 def export_schema(
     check: Annotated[
@@ -340,15 +353,31 @@ def export_schema(
     """Write the GraphQL schema's SDL to schema.graphql (the committed contract)."""
     from schema.contract import SDL_FILE, current_sdl
 
-    path = Path(__file__).with_name(SDL_FILE)
     sdl = current_sdl()
-    if check:
-        if not path.exists() or path.read_text() != sdl:
-            fail(f"{SDL_FILE} differs from the live schema: run `python main.py export-schema`")
-        typer.echo(f"{SDL_FILE} is current")
-        return
-    path.write_text(sdl)
-    typer.echo(f"wrote {SDL_FILE} ({len(sdl.splitlines())} lines)")
+    _committed_file(
+        SDL_FILE, sdl, check, "the live schema", "export-schema", f"{len(sdl.splitlines())} lines"
+    )
+
+
+@cli.command("trusted-documents")
+def trusted_documents(
+    check: Annotated[
+        bool, typer.Option(help="Only say whether trusted-documents.json is current (exit 2 if not).")
+    ] = False,
+) -> None:
+    """Write trusted-documents.json: every document the web client and the other registered
+    clients (documents/*.graphql) send, by the SHA-256 of its text."""
+    from graphql import GraphQLError
+
+    from schema.trusted_documents import MANIFEST_FILE, client_documents, manifest
+
+    try:
+        documents = client_documents(Path(__file__).parent)
+    except (ValueError, GraphQLError) as error:
+        fail(str(error))
+    text = manifest(documents)
+    source = "the clients' documents"
+    _committed_file(MANIFEST_FILE, text, check, source, "trusted-documents", f"{len(documents)} documents")
 
 
 @cli.command("settings-reference")

@@ -108,6 +108,13 @@ class BadCursor(BadArgument):
         super().__init__("the cursor is not one this API returned", field)
 
 
+class ConflictingArguments(BadArgument):
+    """Arguments that cannot be given together (a page's `first` and `last`): the request
+    is refused as a whole, naming the one to drop."""
+
+    code = "VALIDATION"
+
+
 class Forbidden(Exception):
     """The caller may not do this to this object (need-to-know): a GraphQL error with
     code FORBIDDEN, like a refused field permission."""

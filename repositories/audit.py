@@ -13,7 +13,7 @@ from domain.audit import AuditEntry, AuditFilter, AuditResult
 from domain.users import Role
 from repositories.documents import by_ids
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, find_page
+from repositories.pagination import Page, Paging, SortKey, find_page
 
 AUDIT_LOG = "audit_log"
 #: Newest first; the indexes (m0009) lead with the filter's equalities, then this order.
@@ -87,5 +87,5 @@ class AuditRepository:
     async def by_ids(self, ids: Sequence[str]) -> list[AuditEntry | None]:
         return await by_ids(self._log, ids, _entry)
 
-    async def page(self, where: AuditFilter, first: int | None, after: str | None) -> Page[AuditEntry]:
-        return await find_page(self._log, query(where), NEWEST_FIRST, first, after, _entry)
+    async def page(self, where: AuditFilter, paging: Paging) -> Page[AuditEntry]:
+        return await find_page(self._log, query(where), NEWEST_FIRST, paging, _entry)

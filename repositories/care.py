@@ -42,7 +42,7 @@ from domain.records import Channel
 from repositories.access import about_customers, within
 from repositories.documents import by_ids, day, day_of, find_all, insert_missing, object_ids, without_none
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, count_children, find_child_pages, find_page
+from repositories.pagination import Page, Paging, SortKey, count_children, find_child_pages, find_page
 from repositories.personal_data import Holding, Owner
 
 TEMPLATES = "care_templates"
@@ -334,8 +334,8 @@ class CareRepository:
     async def tasks_by_ids(self, ids: Sequence[str], scope: Scope) -> list[CareTask | None]:
         return await by_ids(self._tasks, ids, to_task, about_customers(scope))
 
-    async def task_page(self, where: TaskFilter, first: int | None, after: str | None) -> Page[CareTask]:
-        return await find_page(self._tasks, self._task_query(where), DUE_FIRST, first, after, to_task)
+    async def task_page(self, where: TaskFilter, paging: Paging) -> Page[CareTask]:
+        return await find_page(self._tasks, self._task_query(where), DUE_FIRST, paging, to_task)
 
     @staticmethod
     def _task_query(where: TaskFilter) -> dict[str, Any]:
@@ -357,7 +357,7 @@ class CareRepository:
             query["dueAt"] = due
         return within(query, about_customers(where.scope))
 
-    async def plan_page(self, where: PlanFilter, first: int | None, after: str | None) -> Page[CarePlan]:
+    async def plan_page(self, where: PlanFilter, paging: Paging) -> Page[CarePlan]:
         query: dict[str, Any] = {}
         if where.customer_id is not None:
             query["customerId"] = to_object_id(where.customer_id)
@@ -366,13 +366,13 @@ class CareRepository:
         if where.status is not None:
             query["status"] = where.status.value
         scoped = within(query, about_customers(where.scope))
-        return await find_page(self._plans, scoped, NEWEST_FIRST, first, after, to_plan)
+        return await find_page(self._plans, scoped, NEWEST_FIRST, paging, to_plan)
 
     async def plan_pages_by_customer(
-        self, customer_ids: Sequence[str], first: int | None, after: str | None
+        self, customer_ids: Sequence[str], paging: Paging
     ) -> dict[str, Page[CarePlan]]:
         return await find_child_pages(
-            self._plans, "customerId", object_ids(customer_ids), NEWEST_FIRST, first, after, to_plan
+            self._plans, "customerId", object_ids(customer_ids), NEWEST_FIRST, paging, to_plan
         )
 
     async def plan_counts_by_customer(self, customer_ids: Sequence[str]) -> dict[str, int]:
@@ -381,7 +381,7 @@ class CareRepository:
     async def tasks_by_plans(self, plan_ids: Sequence[str], first: int | None) -> dict[str, list[CareTask]]:
         """The first tasks of each plan in due order: one aggregate for every plan asked."""
         pages = await find_child_pages(
-            self._tasks, "planId", object_ids(plan_ids), DUE_FIRST, first, None, to_task
+            self._tasks, "planId", object_ids(plan_ids), DUE_FIRST, Paging(first=first), to_task
         )
         return {plan_id: [task for _, task in page.items] for plan_id, page in pages.items()}
 

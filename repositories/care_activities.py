@@ -23,7 +23,7 @@ from repositories.care import FACT_FIELDS, PLANS, care_facts
 from repositories.customers import segment_filter
 from repositories.documents import aggregate_all, by_ids, day, insert_missing, without_none
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, find_page
+from repositories.pagination import Page, Paging, SortKey, find_page
 
 ACTIVITIES = "care_activities"
 HELD_FIRST = SortKey("heldOn")
@@ -112,8 +112,8 @@ class CareActivityRepository:
     async def by_ids(self, ids: Sequence[str]) -> list[CareActivity | None]:
         return await by_ids(self._activities, ids, to_activity)
 
-    async def page(self, quarter: str, first: int | None, after: str | None) -> Page[CareActivity]:
-        return await find_page(self._activities, {"quarter": quarter}, HELD_FIRST, first, after, to_activity)
+    async def page(self, quarter: str, paging: Paging) -> Page[CareActivity]:
+        return await find_page(self._activities, {"quarter": quarter}, HELD_FIRST, paging, to_activity)
 
     async def quarter_totals(self, quarter: str) -> QuarterTotals:
         """The quarter's figures: a sum over its activities' running totals."""

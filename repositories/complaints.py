@@ -35,7 +35,7 @@ from domain.sla import BusinessCalendar, Pause, PolicyMatch, SlaClock, SlaPolicy
 from repositories.access import about_customers, within
 from repositories.documents import aggregate_all, by_ids, find_all, money, money_document, object_ids
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, count_children, find_child_pages, find_page
+from repositories.pagination import Page, Paging, SortKey, count_children, find_child_pages, find_page
 from repositories.personal_data import Holding, Owner
 from repositories.transactions import in_transaction
 
@@ -363,13 +363,12 @@ class ComplaintRepository:
     async def departments_by_ids(self, ids: Sequence[str]) -> list[dict[str, Any] | None]:
         return await by_ids(self._departments, ids, lambda d: {"id": str(d["_id"]), "name": d["name"]})
 
-    async def departments_page(self, first: int | None, after: str | None) -> Page[dict[str, Any]]:
+    async def departments_page(self, paging: Paging) -> Page[dict[str, Any]]:
         return await find_page(
             self._departments,
             {},
             SortKey("name"),
-            first,
-            after,
+            paging,
             lambda d: {"id": str(d["_id"]), "name": d["name"]},
         )
 
@@ -436,10 +435,10 @@ class ComplaintRepository:
         )
 
     async def pages_by_customer(
-        self, customer_ids: Sequence[str], first: int | None, after: str | None
+        self, customer_ids: Sequence[str], paging: Paging
     ) -> dict[str, Page[Complaint]]:
         return await find_child_pages(
-            self._complaints, "customerId", object_ids(customer_ids), NEWEST_FIRST, first, after, to_complaint
+            self._complaints, "customerId", object_ids(customer_ids), NEWEST_FIRST, paging, to_complaint
         )
 
     async def counts_by_customer(self, customer_ids: Sequence[str]) -> dict[str, int]:
@@ -462,8 +461,8 @@ class ComplaintRepository:
             counts[str(doc["_id"])] = doc["n"]
         return counts
 
-    async def page(self, where: ComplaintFilter, first: int | None, after: str | None) -> Page[Complaint]:
-        return await find_page(self._complaints, self._query(where), NEWEST_FIRST, first, after, to_complaint)
+    async def page(self, where: ComplaintFilter, paging: Paging) -> Page[Complaint]:
+        return await find_page(self._complaints, self._query(where), NEWEST_FIRST, paging, to_complaint)
 
     @staticmethod
     def _query(where: ComplaintFilter) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from repositories.documents import (
     without_none,
 )
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, count_children, find_child_pages
+from repositories.pagination import Page, Paging, SortKey, count_children, find_child_pages
 from repositories.personal_data import Holding, Owner
 
 CONTACTS = "contacts"
@@ -201,15 +201,14 @@ class ContactRepository:
         return links.deleted_count
 
     async def pages_by_key_account(
-        self, key_account_ids: Sequence[str], first: int | None, after: str | None
+        self, key_account_ids: Sequence[str], paging: Paging
     ) -> dict[str, Page[Contact]]:
         return await find_child_pages(
             self._contacts,
             "keyAccountId",
             object_ids(key_account_ids),
             CONTACT_ORDER,
-            first,
-            after,
+            paging,
             to_contact,
         )
 

@@ -18,7 +18,7 @@ from domain.lifecycle import Actor
 from repositories.access import about_customers
 from repositories.documents import INSERT_CHUNK, by_ids, insert_new, money, object_ids, without_none
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, count_children, find_child_pages
+from repositories.pagination import Page, Paging, SortKey, count_children, find_child_pages
 from repositories.personal_data import Holding, Owner
 
 COUPONS = "coupons"
@@ -78,11 +78,9 @@ class CouponRepository:
     async def by_ids(self, ids: Sequence[str], scope: Scope) -> list[Coupon | None]:
         return await by_ids(self._coupons, ids, to_coupon, about_customers(scope))
 
-    async def pages_by_customer(
-        self, customer_ids: Sequence[str], first: int | None, after: str | None
-    ) -> dict[str, Page[Coupon]]:
+    async def pages_by_customer(self, customer_ids: Sequence[str], paging: Paging) -> dict[str, Page[Coupon]]:
         return await find_child_pages(
-            self._coupons, "customerId", object_ids(customer_ids), NEWEST_FIRST, first, after, to_coupon
+            self._coupons, "customerId", object_ids(customer_ids), NEWEST_FIRST, paging, to_coupon
         )
 
     async def counts_by_customer(self, customer_ids: Sequence[str]) -> dict[str, int]:

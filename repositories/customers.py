@@ -41,7 +41,7 @@ from repositories.documents import (
     without_none,
 )
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, find_page
+from repositories.pagination import Page, Paging, SortKey, find_page
 from repositories.personal_data import Holding, Owner
 from repositories.search import combine, search_clauses, search_fields
 from repositories.transactions import StaleRead, in_transaction
@@ -658,15 +658,13 @@ class CustomerRepository:
         where: CustomerFilter,
         order: CustomerOrderField,
         descending: bool,
-        first: int | None,
-        after: str | None,
+        paging: Paging,
     ) -> Page[Customer]:
         return await find_page(
             self._customers,
             self._query(where),
             SortKey(order.value, descending),
-            first,
-            after,
+            paging,
             to_customer,
         )
 

@@ -27,7 +27,7 @@ from repositories.documents import (
     without_none,
 )
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, find_page
+from repositories.pagination import Page, Paging, SortKey, find_page
 from repositories.personal_data import Holding, Owner
 
 COLLECTION = "key_accounts"
@@ -306,9 +306,9 @@ class KeyAccountRepository:
             to_set["plannedNextVisitAt"] = planned_next_visit_at
         await self._accounts.update_one({"_id": ObjectId(account_id)}, update, session=session)
 
-    async def page(self, where: KeyAccountFilter, first: int | None, after: str | None) -> Page[KeyAccount]:
+    async def page(self, where: KeyAccountFilter, paging: Paging) -> Page[KeyAccount]:
         return await find_page(
-            self._accounts, self._query(where), SortKey("createdAt"), first, after, to_key_account
+            self._accounts, self._query(where), SortKey("createdAt"), paging, to_key_account
         )
 
     @staticmethod

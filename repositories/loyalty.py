@@ -37,7 +37,7 @@ from domain.loyalty import (
 from repositories.access import about_customers
 from repositories.documents import aggregate_all, by_ids, find_all, insert_new, object_ids, without_none
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, count_children, find_child_pages
+from repositories.pagination import Page, Paging, SortKey, count_children, find_child_pages
 from repositories.personal_data import Holding, Owner
 from repositories.transactions import StaleRead
 
@@ -234,22 +234,18 @@ class LoyaltyRepository:
         ]
         return {str(d["_id"]): d["points"] for d in await aggregate_all(self._lots, pipeline)}
 
-    async def entry_pages(
-        self, customer_ids: Sequence[str], first: int | None, after: str | None
-    ) -> dict[str, Page[LedgerEntry]]:
+    async def entry_pages(self, customer_ids: Sequence[str], paging: Paging) -> dict[str, Page[LedgerEntry]]:
         return await find_child_pages(
-            self._ledger, "customerId", object_ids(customer_ids), NEWEST_FIRST, first, after, to_entry
+            self._ledger, "customerId", object_ids(customer_ids), NEWEST_FIRST, paging, to_entry
         )
 
     async def entry_counts(self, customer_ids: Sequence[str]) -> dict[str, int]:
         return await count_children(self._ledger, "customerId", object_ids(customer_ids))
 
-    async def lot_pages(
-        self, customer_ids: Sequence[str], first: int | None, after: str | None
-    ) -> dict[str, Page[Lot]]:
+    async def lot_pages(self, customer_ids: Sequence[str], paging: Paging) -> dict[str, Page[Lot]]:
         """Lots with points left, soonest expiry first."""
         return await find_child_pages(
-            self._lots, "customerId", object_ids(customer_ids), SOONEST_EXPIRY, first, after, to_lot, OPEN
+            self._lots, "customerId", object_ids(customer_ids), SOONEST_EXPIRY, paging, to_lot, OPEN
         )
 
     async def lot_counts(self, customer_ids: Sequence[str]) -> dict[str, int]:

@@ -18,7 +18,7 @@ from domain.records import Channel, Purchase, PurchaseLine
 from domain.rfm import RfmThresholds
 from repositories.access import about_customers
 from repositories.documents import aggregate_all, by_ids, insert_missing, money, money_document, object_ids
-from repositories.pagination import Page, SortKey, count_children, find_child_pages
+from repositories.pagination import Page, Paging, SortKey, count_children, find_child_pages
 from repositories.personal_data import Holding, Owner
 
 PURCHASES = "purchases"
@@ -84,12 +84,10 @@ class RecordRepository:
     async def purchases_by_ids(self, ids: Sequence[str], scope: Scope) -> list[Purchase | None]:
         return await by_ids(self._purchases, ids, to_purchase, about_customers(scope))
 
-    async def purchase_pages(
-        self, customer_ids: Sequence[str], first: int | None, after: str | None
-    ) -> dict[str, Page[Purchase]]:
+    async def purchase_pages(self, customer_ids: Sequence[str], paging: Paging) -> dict[str, Page[Purchase]]:
         key = SortKey("purchasedAt", descending=True)
         return await find_child_pages(
-            self._purchases, "customerId", object_ids(customer_ids), key, first, after, to_purchase
+            self._purchases, "customerId", object_ids(customer_ids), key, paging, to_purchase
         )
 
     async def purchase_counts(self, customer_ids: Sequence[str]) -> dict[str, int]:

@@ -18,7 +18,7 @@ from domain.tokens import ApiToken, Authenticated, TokenListing
 from domain.users import Role
 from repositories.documents import aggregate_all, by_ids
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, find_page
+from repositories.pagination import Page, Paging, SortKey, find_page
 from repositories.users import USERS, user_from_document
 
 TOKENS = "api_tokens"
@@ -139,10 +139,8 @@ class TokenRepository:
     async def by_ids(self, ids: list[str]) -> list[ApiToken | None]:
         return await by_ids(self._tokens, ids, to_token)
 
-    async def page(
-        self, where: TokenFilter, now: datetime, first: int | None, after: str | None
-    ) -> Page[ApiToken]:
-        return await find_page(self._tokens, _query(where, now), NEWEST_FIRST, first, after, to_token)
+    async def page(self, where: TokenFilter, now: datetime, paging: Paging) -> Page[ApiToken]:
+        return await find_page(self._tokens, _query(where, now), NEWEST_FIRST, paging, to_token)
 
     async def listing(self, now: datetime, *, include_inactive: bool) -> list[TokenListing]:
         """Every token (or every active one) with its owner, newest first: an operator's

@@ -27,7 +27,7 @@ from domain.touchpoints import (
 )
 from repositories.access import about_customers
 from repositories.documents import aggregate_all, by_ids, insert_missing, object_ids, without_none
-from repositories.pagination import Page, SortKey, count_children, find_child_pages
+from repositories.pagination import Page, Paging, SortKey, count_children, find_child_pages
 from repositories.personal_data import Holding, Owner
 from repositories.records import day_of
 
@@ -99,15 +99,14 @@ class TouchpointRepository:
         return await insert_missing(self._touchpoints, docs)
 
     async def pages_by_customer(
-        self, customer_ids: Sequence[str], first: int | None, after: str | None
+        self, customer_ids: Sequence[str], paging: Paging
     ) -> dict[str, Page[Touchpoint]]:
         return await find_child_pages(
             self._touchpoints,
             "customerId",
             object_ids(customer_ids),
             NEWEST_FIRST,
-            first,
-            after,
+            paging,
             to_touchpoint,
         )
 

@@ -13,7 +13,7 @@ from domain.search import fold
 from domain.users import Role, User
 from repositories.documents import by_ids
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, find_page
+from repositories.pagination import Page, Paging, SortKey, find_page
 from repositories.search import combine, search_clauses, search_fields
 
 USERS = "users"
@@ -96,10 +96,10 @@ class UserRepository:
         )
         return _user(doc) if doc else None
 
-    async def page(self, where: UserFilter, first: int | None, after: str | None) -> Page[User]:
+    async def page(self, where: UserFilter, paging: Paging) -> Page[User]:
         clauses: list[dict[str, Any]] = []
         if where.role is not None:
             clauses.append({"role": where.role.value})
         clauses.extend(search_clauses(where.search_words))
         query = combine(clauses)
-        return await find_page(self._users, query, BY_NAME, first, after, _user)
+        return await find_page(self._users, query, BY_NAME, paging, _user)

@@ -16,15 +16,7 @@ from domain.errors import NotFound
 from domain.key_accounts import FollowUp, VisitFindings, VisitLog
 from repositories.access import kept_in_key_accounts, within
 from repositories.documents import aggregate_all, by_ids, find_all, insert_missing, object_ids, without_none
-from repositories.pagination import (
-    Page,
-    SortKey,
-    after_filter,
-    check_page_size,
-    count_children,
-    encode_cursor,
-    find_child_pages,
-)
+from repositories.pagination import Page, Paging, SortKey, count_children, find_child_pages
 from repositories.personal_data import Holding, Owner
 
 COLLECTION = "visit_logs"
@@ -150,12 +142,11 @@ class VisitRepository:
         return visit, False  # already done: a retry changes nothing
 
     async def open_follow_ups(
-        self, due_before: datetime, scope: Scope, first: int | None, after: str | None
+        self, due_before: datetime, scope: Scope, paging: Paging
     ) -> Page[tuple[VisitLog, FollowUp]]:
         """Follow-ups not done yet and due before `due_before` (overdue ones first, as all
         are soonest due first), across the visits in scope, each with its visit. Keyset
         pages on (due time, follow-up id)."""
-        size = check_page_size(first)
         open_and_due = {"doneAt": {"$exists": False}, "dueAt": {"$lt": due_before}}
         match = within({"followUps": {"$elemMatch": open_and_due}}, kept_in_key_accounts(scope))
         unwound: list[dict[str, Any]] = [
@@ -165,9 +156,10 @@ class VisitRepository:
             {"$match": {f"followUps.{k}": v for k, v in open_and_due.items()}},
             {"$addFields": {"_due": "$followUps.dueAt", "_id": "$followUps.id"}},
         ]
-        paged = [*unwound, {"$match": after_filter(after, DUE_FIRST)}] if after else list(unwound)
+        bounds = [{"$match": bound} for bound in paging.bounds(DUE_FIRST)]
+        order = dict(paging.order(DUE_FIRST).spec)
         docs = await aggregate_all(
-            self._visits, [*paged, {"$sort": {"_due": 1, "_id": 1}}, {"$limit": size + 1}]
+            self._visits, [*unwound, *bounds, {"$sort": order}, {"$limit": paging.size + 1}]
         )
 
         def item(doc: Mapping[str, Any]) -> tuple[VisitLog, FollowUp]:
@@ -179,18 +171,13 @@ class VisitRepository:
             counted = await aggregate_all(self._visits, [*unwound, {"$count": "n"}])
             return int(counted[0]["n"]) if counted else 0
 
-        return Page(
-            items=[(encode_cursor(d, DUE_FIRST), item(d)) for d in docs[:size]],
-            has_next_page=len(docs) > size,
-            has_previous_page=after is not None,
-            count_total=count,
-        )
+        return paging.page(docs, DUE_FIRST, item, count)
 
     async def pages_by_key_account(
-        self, key_account_ids: Sequence[str], first: int | None, after: str | None
+        self, key_account_ids: Sequence[str], paging: Paging
     ) -> dict[str, Page[VisitLog]]:
         return await find_child_pages(
-            self._visits, "keyAccountId", object_ids(key_account_ids), LATEST_FIRST, first, after, to_visit
+            self._visits, "keyAccountId", object_ids(key_account_ids), LATEST_FIRST, paging, to_visit
         )
 
     async def counts_by_key_account(self, key_account_ids: Sequence[str]) -> dict[str, int]:

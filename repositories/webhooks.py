@@ -22,7 +22,7 @@ from domain.events import EventType
 from domain.webhooks import Attempt, Delivery, DeliveryStatus, Webhook
 from repositories.documents import by_ids, update_at_version
 from repositories.ids import to_object_id
-from repositories.pagination import Page, SortKey, find_page
+from repositories.pagination import Page, Paging, SortKey, find_page
 
 WEBHOOKS = "webhooks"
 DELIVERIES = "webhook_deliveries"
@@ -136,8 +136,8 @@ class WebhookRepository:
             raise NotFound("no webhook with this id", "id")
         await self._deliveries.delete_many({"webhookId": ObjectId(webhook_id)})
 
-    async def page(self, first: int | None, after: str | None) -> Page[Webhook]:
-        return await find_page(self._webhooks, {}, NEWEST_FIRST, first, after, to_webhook)
+    async def page(self, paging: Paging) -> Page[Webhook]:
+        return await find_page(self._webhooks, {}, NEWEST_FIRST, paging, to_webhook)
 
     # --- deliveries ---
     async def add_deliveries(self, pairs: Sequence[tuple[Webhook, str, EventType]], now: datetime) -> int:
@@ -168,12 +168,12 @@ class WebhookRepository:
         return await by_ids(self._deliveries, ids, to_delivery)
 
     async def delivery_pages(
-        self, webhook_id: str, status: DeliveryStatus | None, first: int | None, after: str | None
+        self, webhook_id: str, status: DeliveryStatus | None, paging: Paging
     ) -> Page[Delivery]:
         query: dict[str, Any] = {"webhookId": to_object_id(webhook_id)}
         if status is not None:
             query["status"] = status.value
-        return await find_page(self._deliveries, query, NEWEST_FIRST, first, after, to_delivery)
+        return await find_page(self._deliveries, query, NEWEST_FIRST, paging, to_delivery)
 
     async def claim_due(self, now: datetime, claimer: str, until: datetime) -> Delivery | None:
         """Claim the delivery due soonest, atomically: a claimed one (whose claim has not run

@@ -10,7 +10,7 @@ from domain.errors import Forbidden
 from domain.tokens import ApiToken
 from domain.users import User
 from repositories.audit import AuditRepository
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 from resolvers.context import Context
 from resolvers.sign_in import SignInContext
 
@@ -60,12 +60,10 @@ async def record(ctx: Context, entry: AuditEntry) -> None:
     await ctx.audit_log.insert(entry)
 
 
-async def list_entries(
-    ctx: Context, where: AuditFilter, first: int | None, after: str | None
-) -> Page[AuditEntry]:
+async def list_entries(ctx: Context, where: AuditFilter, paging: Paging) -> Page[AuditEntry]:
     if not may_read_audit_log(ctx.viewer):
         raise Forbidden("your role may not read the audit log")
-    return await ctx.audit_log.page(check_filter(where), first, after)
+    return await ctx.audit_log.page(check_filter(where), paging)
 
 
 async def entries_by_ids(ctx: Context, ids: list[str]) -> list[AuditEntry | None]:

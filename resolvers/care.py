@@ -52,7 +52,7 @@ from domain.touchpoints import JourneyStage, Touchpoint, TouchpointRequest, Touc
 from domain.users import Role
 from repositories.care import IN_BATCH, PlanFilter, TaskFilter, plan_document
 from repositories.care_activities import Audience, QuarterTotals
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 from repositories.transactions import in_transaction
 from resolvers import journeys
 from resolvers.care_loaders import TotalsRequest, shown_task
@@ -85,9 +85,9 @@ async def tasks_by_ids(ctx: Context, ids: list[str]) -> list[CareTask | None]:
     return await ctx.care.task_by_id.load_many(ids)
 
 
-async def list_plans(ctx: Context, where: PlanFilter, first: int | None, after: str | None) -> Page[CarePlan]:
+async def list_plans(ctx: Context, where: PlanFilter, paging: Paging) -> Page[CarePlan]:
     access = await ctx.access()
-    page = await ctx.care.plans.plan_page(replace(where, scope=access.activity), first, after)
+    page = await ctx.care.plans.plan_page(replace(where, scope=access.activity), paging)
     for _, plan in page.items:
         ctx.care.plan_by_id.prime(plan.id, plan)
     return page
@@ -97,7 +97,7 @@ async def list_plans(ctx: Context, where: PlanFilter, first: int | None, after: 
 DUE_WINDOW_DAYS_MAX = 3660
 
 
-async def list_tasks(ctx: Context, where: TaskFilter, first: int | None, after: str | None) -> Page[CareTask]:
+async def list_tasks(ctx: Context, where: TaskFilter, paging: Paging) -> Page[CareTask]:
     """The due list, soonest first: served by the (filter, dueAt) indexes."""
     if where.due_from is not None and where.due_to is not None:
         if where.due_to < where.due_from:
@@ -105,7 +105,7 @@ async def list_tasks(ctx: Context, where: TaskFilter, first: int | None, after: 
         if where.due_to - where.due_from > timedelta(days=DUE_WINDOW_DAYS_MAX):
             raise BadArgument(f"a due window covers at most {DUE_WINDOW_DAYS_MAX} days", "filter.dueTo")
     access = await ctx.access()
-    page = await ctx.care.plans.task_page(replace(where, scope=access.activity), first, after)
+    page = await ctx.care.plans.task_page(replace(where, scope=access.activity), paging)
     page = replace(page, items=[(cursor, shown_task(access, t)) for cursor, t in page.items])
     for _, task in page.items:
         ctx.care.task_by_id.prime(task.id, task)
@@ -430,10 +430,8 @@ async def care_quarter(ctx: Context, quarter: str | None) -> CareQuarter:
     return CareQuarter(name, first, last, ctx.care_rules.activities_per_quarter, totals)
 
 
-async def quarter_activities(
-    ctx: Context, quarter: str, first: int | None, after: str | None
-) -> Page[CareActivity]:
-    page = await ctx.care.activities.page(quarter, first, after)
+async def quarter_activities(ctx: Context, quarter: str, paging: Paging) -> Page[CareActivity]:
+    page = await ctx.care.activities.page(quarter, paging)
     for _, activity in page.items:
         ctx.care.activity_by_id.prime(activity.id, activity)
     return page

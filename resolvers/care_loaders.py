@@ -20,7 +20,7 @@ from repositories import care as care_repository
 from repositories.care import CareRepository
 from repositories.care_activities import CareActivityRepository
 from repositories.care_letters import LetterRepository
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 from resolvers.loaders import BatchLoader, ChildPagesLoader
 
 if TYPE_CHECKING:
@@ -111,16 +111,11 @@ class CareLoaders:
         found = await self.plans.tasks_by_plans(plan_ids, first)
         return {p: [shown_task(access, t) for t in tasks] for p, tasks in found.items()}
 
-    async def _plan_pages(
-        self, ids: Sequence[str], first: int | None, after: str | None
-    ) -> dict[str, Page[Any]]:
+    async def _plan_pages(self, ids: Sequence[str], paging: Paging) -> dict[str, Page[Any]]:
         access = await self._access()
         readable = [i for i in ids if access.activity.admits(customer_id=i)]
-        pages = await self.plans.plan_pages_by_customer(readable, first, after) if readable else {}
-        empty: Page[Any] = Page(
-            items=[], has_next_page=False, has_previous_page=after is not None, count_total=_zero
-        )
-        return {i: pages.get(i) or empty for i in ids}
+        pages = await self.plans.plan_pages_by_customer(readable, paging) if readable else {}
+        return {i: pages.get(i) or paging.empty() for i in ids}
 
     async def _plan_counts(self, ids: Sequence[str]) -> dict[str, int]:
         access = await self._access()

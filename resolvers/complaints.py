@@ -45,7 +45,7 @@ from domain.records import FeedbackKind
 from domain.tiers import ValueTier, value_tier
 from domain.users import Role, User
 from repositories.complaints import ComplaintFilter, money_doc
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 from repositories.transactions import in_transaction
 from resolvers import events
 from resolvers.access import shown_complaint
@@ -78,11 +78,9 @@ async def complaints_by_ids(ctx: Context, ids: list[str]) -> list[Complaint | No
     return await ctx.complaint_by_id.load_many(ids)
 
 
-async def list_complaints(
-    ctx: Context, where: ComplaintFilter, first: int | None, after: str | None
-) -> Page[Complaint]:
+async def list_complaints(ctx: Context, where: ComplaintFilter, paging: Paging) -> Page[Complaint]:
     access = await ctx.access()
-    page = await ctx.complaints.page(replace(where, scope=access.dossiers, now=ctx.clock()), first, after)
+    page = await ctx.complaints.page(replace(where, scope=access.dossiers, now=ctx.clock()), paging)
     page = replace(page, items=[(cursor, shown_complaint(access, c)) for cursor, c in page.items])
     for _, complaint in page.items:
         ctx.complaint_by_id.prime(complaint.id, complaint)

@@ -30,7 +30,7 @@ from repositories.contacts import ContactRepository
 from repositories.contracts import ContractRepository
 from repositories.customers import CustomerRepository
 from repositories.key_accounts import KeyAccountRepository
-from repositories.pagination import CursorSeal, Page
+from repositories.pagination import CursorSeal, Page, Paging
 from repositories.records import RecordRepository
 from repositories.rollups import EXPERIENCE, LIFECYCLE, RFM_CELLS, PeriodRollups
 from repositories.tokens import TokenRepository
@@ -66,6 +66,7 @@ class Context:
     care_rules: CareRules = field(default_factory=CareRules)  # activation days, letter cadence, targets
     webhook_rules: WebhookRules = field(default_factory=WebhookRules)  # where endpoints may point
     session: Any = None  # a WebSocket connection's subscriptions (resolvers.subscriptions.Session)
+    trusted_documents_only: bool = False  # the token may send only registered documents
     _access: asyncio.Future[Access] | None = field(default=None, init=False, repr=False)
 
     def renew(self) -> None:
@@ -125,14 +126,11 @@ class Context:
         access = await self.access()
         return access, [i for i in ids if access.dossiers.admits(customer_id=i)]
 
-    async def _visible_complaint_pages(self, ids: Sequence[str], first: int | None, after: str | None) -> Any:
+    async def _visible_complaint_pages(self, ids: Sequence[str], paging: Paging) -> Any:
         access, readable = await self._complaint_parents(ids)
-        pages = await self.complaints.pages_by_customer(readable, first, after) if readable else {}
-        empty: Page[Complaint] = Page(
-            items=[], has_next_page=False, has_previous_page=after is not None, count_total=_zero
-        )
+        pages = await self.complaints.pages_by_customer(readable, paging) if readable else {}
         return {
-            k: _shown_page(pages[k], lambda c: shown_complaint(access, c)) if k in pages else empty
+            k: _shown_page(pages[k], lambda c: shown_complaint(access, c)) if k in pages else paging.empty()
             for k in ids
         }
 
@@ -156,13 +154,11 @@ class Context:
         access = await self.access()
         return access, [i for i in ids if access.activity.admits(customer_id=i)]
 
-    async def _visible_touchpoint_pages(
-        self, ids: Sequence[str], first: int | None, after: str | None
-    ) -> Any:
+    async def _visible_touchpoint_pages(self, ids: Sequence[str], paging: Paging) -> Any:
         access, readable = await self._activity_parents(ids)
-        pages = await self.touchpoints.pages_by_customer(readable, first, after) if readable else {}
+        pages = await self.touchpoints.pages_by_customer(readable, paging) if readable else {}
         return {
-            k: _shown_page(pages[k], lambda t: shown_touchpoint(access, t)) if k in pages else _empty(after)
+            k: _shown_page(pages[k], lambda t: shown_touchpoint(access, t)) if k in pages else paging.empty()
             for k in ids
         }
 
@@ -171,10 +167,10 @@ class Context:
         counts = await self.touchpoints.counts_by_customer(readable) if readable else {}
         return {k: counts.get(k, 0) for k in ids}
 
-    async def _visible_purchase_pages(self, ids: Sequence[str], first: int | None, after: str | None) -> Any:
+    async def _visible_purchase_pages(self, ids: Sequence[str], paging: Paging) -> Any:
         _, readable = await self._activity_parents(ids)
-        pages = await self.records.purchase_pages(readable, first, after) if readable else {}
-        return {k: pages.get(k) or _empty(after) for k in ids}
+        pages = await self.records.purchase_pages(readable, paging) if readable else {}
+        return {k: pages.get(k) or paging.empty() for k in ids}
 
     async def _visible_purchase_counts(self, ids: Sequence[str]) -> dict[str, int]:
         _, readable = await self._activity_parents(ids)
@@ -189,9 +185,9 @@ class Context:
             for k in ids
         }
 
-    async def _visible_contact_pages(self, ids: Sequence[str], first: int | None, after: str | None) -> Any:
+    async def _visible_contact_pages(self, ids: Sequence[str], paging: Paging) -> Any:
         access = await self.access()
-        pages = await self.contacts.pages_by_key_account(ids, first, after)
+        pages = await self.contacts.pages_by_key_account(ids, paging)
         return {k: _shown_page(page, lambda c: shown_contact(access, c)) for k, page in pages.items()}
 
     # --- repositories ---
@@ -361,7 +357,3 @@ def _shown_page(page: Page[Any], show: Any) -> Page[Any]:
 
 async def _zero() -> int:
     return 0
-
-
-def _empty(after: str | None) -> Page[Any]:
-    return Page(items=[], has_next_page=False, has_previous_page=after is not None, count_total=_zero)

@@ -24,7 +24,7 @@ from domain.rfm import Segment, segment_areas
 from domain.search import search_words
 from domain.validation import Problems
 from repositories.customers import CustomerFilter, CustomerOrderField
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 from repositories.rollups import transition_increments
 from repositories.transactions import in_transaction
 from resolvers import effects, events
@@ -166,8 +166,7 @@ async def list_customers(
     search: str | None,
     order: CustomerOrderField,
     descending: bool,
-    first: int | None,
-    after: str | None,
+    paging: Paging,
     segment: Segment | None = None,
 ) -> Page[Customer]:
     words = search_words(search, "filter.search")
@@ -184,7 +183,7 @@ async def list_customers(
         )
     if where.churn_risk_above is not None and not 0 <= where.churn_risk_above <= 1:
         raise BadArgument("churnRiskAbove is from 0 to 1", "filter.churnRiskAbove")
-    page = await ctx.customers.page(scoped, order, descending, first, after)
+    page = await ctx.customers.page(scoped, order, descending, paging)
     page = replace(page, items=[(cursor, shown_customer(access, c)) for cursor, c in page.items])
     for _, customer in page.items:
         ctx.customer_by_id.prime(customer.id, customer)

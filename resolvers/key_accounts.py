@@ -28,7 +28,7 @@ from domain.key_accounts import (
 )
 from domain.users import Role
 from repositories.key_accounts import KeyAccountFilter
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 from repositories.transactions import in_transaction
 from resolvers import events
 from resolvers.access import shown_key_account
@@ -75,9 +75,7 @@ class KeyAccountQuery:
 VISIT_DUE_WINDOW_DAYS_MAX = 366
 
 
-async def list_key_accounts(
-    ctx: Context, query: KeyAccountQuery, first: int | None, after: str | None
-) -> Page[KeyAccount]:
+async def list_key_accounts(ctx: Context, query: KeyAccountQuery, paging: Paging) -> Page[KeyAccount]:
     access = await ctx.access()
     now = ctx.clock()
     only_ids = None
@@ -105,7 +103,7 @@ async def list_key_accounts(
         only_ids=only_ids,
         scope=access.dossiers,
     )
-    page = await ctx.key_accounts.page(where, first, after)
+    page = await ctx.key_accounts.page(where, paging)
     page = replace(page, items=[(cursor, shown_key_account(access, a)) for cursor, a in page.items])
     for _, account in page.items:
         ctx.key_account_by_id.prime(account.id, account)  # relation fields below need not reload it

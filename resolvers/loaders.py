@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from aiodataloader import DataLoader
 
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -30,17 +30,16 @@ class BatchLoader(DataLoader[K, V], Generic[K, V]):
 @dataclass(frozen=True)
 class PageRequest:
     parent_id: str
-    first: int | None
-    after: str | None
+    paging: Paging
 
 
 class ChildPagesLoader(DataLoader[PageRequest, Page[Any]]):
-    """A page of children for many parents: one query per distinct (first, after) asked
-    for in the tick (one in practice), and one count query if any totalCount is selected."""
+    """A page of children for many parents: one query per distinct Paging asked for in the
+    tick (one in practice), and one count query if any totalCount is selected."""
 
     def __init__(
         self,
-        fetch_pages: Callable[[list[str], int | None, str | None], Awaitable[dict[str, Page[Any]]]],
+        fetch_pages: Callable[[list[str], Paging], Awaitable[dict[str, Page[Any]]]],
         fetch_counts: Callable[[list[str]], Awaitable[dict[str, int]]],
         prime: Callable[[Any], object] | None = None,
     ) -> None:
@@ -50,17 +49,17 @@ class ChildPagesLoader(DataLoader[PageRequest, Page[Any]]):
         self._counts: BatchLoader[str, int] = BatchLoader(lambda ids: _aligned(fetch_counts, ids))
 
     async def batch_load_fn(self, requests: Sequence[PageRequest]) -> list[Page[Any]]:
-        groups: dict[tuple[int | None, str | None], list[str]] = {}
+        groups: dict[Paging, list[str]] = {}
         for request in requests:
-            groups.setdefault((request.first, request.after), []).append(request.parent_id)
+            groups.setdefault(request.paging, []).append(request.parent_id)
         pages: dict[PageRequest, Page[Any]] = {}
-        for (first, after), parents in groups.items():
-            found = await self._fetch_pages(list(dict.fromkeys(parents)), first, after)
+        for paging, parents in groups.items():
+            found = await self._fetch_pages(list(dict.fromkeys(parents)), paging)
             for parent in parents:
                 page = replace(found[parent], count_total=partial(self._counts.load, parent))
                 for _, item in page.items if self._prime else ():
                     self._prime(item)  # type: ignore[misc]
-                pages[PageRequest(parent, first, after)] = page
+                pages[PageRequest(parent, paging)] = page
         return [pages[r] for r in requests]
 
 

@@ -43,7 +43,7 @@ from domain.loyalty import (
 from domain.records import Purchase
 from repositories.coupons import CouponRepository
 from repositories.loyalty import LoyaltyRepository
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 from repositories.transactions import in_transaction
 from resolvers.access import shown_entry
 from resolvers.loaders import BatchLoader, ChildPagesLoader
@@ -302,13 +302,6 @@ async def record_referral(ctx: Context, customer_id: str, referrer_id: str) -> O
 # --- reads ------------------------------------------------------------------------------------
 
 
-def _empty(after: str | None) -> Page[Any]:
-    async def zero() -> int:
-        return 0
-
-    return Page(items=[], has_next_page=False, has_previous_page=after is not None, count_total=zero)
-
-
 class LoyaltyReads:
     """A request's loyalty reads: the loaders of accounts, ledgers, lots, coupons and
     referrals, each one round trip per relation level, within `Access.activity` (loyalty
@@ -340,13 +333,13 @@ class LoyaltyReads:
         found = await self.repo.available(readable, self._ctx.clock()) if readable else {}
         return [found.get(i, 0) for i in ids]
 
-    async def _entry_pages(self, ids: Sequence[str], first: int | None, after: str | None) -> Any:
+    async def _entry_pages(self, ids: Sequence[str], paging: Paging) -> Any:
         access, readable = await self._readable(ids)
-        pages = await self.repo.entry_pages(readable, first, after) if readable else {}
+        pages = await self.repo.entry_pages(readable, paging) if readable else {}
         return {
             k: replace(pages[k], items=[(c, shown_entry(access, e)) for c, e in pages[k].items])
             if k in pages
-            else _empty(after)
+            else paging.empty()
             for k in ids
         }
 
@@ -359,14 +352,13 @@ class LoyaltyReads:
 
     async def _pages(
         self,
-        fetch: Callable[[list[str], int | None, str | None], Awaitable[dict[str, Page[Any]]]],
+        fetch: Callable[[list[str], Paging], Awaitable[dict[str, Page[Any]]]],
         ids: Sequence[str],
-        first: int | None,
-        after: str | None,
+        paging: Paging,
     ) -> Any:
         _, readable = await self._readable(ids)
-        pages = await fetch(readable, first, after) if readable else {}
-        return {k: pages.get(k) or _empty(after) for k in ids}
+        pages = await fetch(readable, paging) if readable else {}
+        return {k: pages.get(k) or paging.empty() for k in ids}
 
     async def _entries(self, ids: Sequence[str]) -> list[LedgerEntry | None]:
         access = await self._ctx.access()
@@ -407,7 +399,7 @@ class LoyaltyReads:
     @cached_property
     def lots_by_customer_id(self) -> ChildPagesLoader:
         return ChildPagesLoader(
-            lambda ids, first, after: self._pages(self.repo.lot_pages, ids, first, after),
+            lambda ids, paging: self._pages(self.repo.lot_pages, ids, paging),
             lambda ids: self._counted(self.repo.lot_counts, ids),
             prime=lambda lot: self.lot_by_id.prime(lot.id, lot),
         )
@@ -415,7 +407,7 @@ class LoyaltyReads:
     @cached_property
     def coupons_by_customer_id(self) -> ChildPagesLoader:
         return ChildPagesLoader(
-            lambda ids, first, after: self._pages(self.coupons.pages_by_customer, ids, first, after),
+            lambda ids, paging: self._pages(self.coupons.pages_by_customer, ids, paging),
             lambda ids: self._counted(self.coupons.counts_by_customer, ids),
             prime=lambda c: self.coupon_by_id.prime(c.id, c),
         )

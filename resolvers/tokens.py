@@ -18,7 +18,7 @@ from domain.tokens import (
     token_name_problem,
 )
 from domain.users import Role
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 from repositories.tokens import TokenFilter, TokenRepository
 from repositories.users import UserRepository
 from resolvers.context import Context
@@ -116,11 +116,9 @@ async def revoke_token(ctx: Context, token_id: str) -> Outcome[ApiToken]:
     return await attempt(revoke(ctx.tokens, token_id, ctx.clock()))
 
 
-async def list_tokens(
-    ctx: Context, where: TokenFilter, first: int | None, after: str | None
-) -> Page[ApiToken]:
+async def list_tokens(ctx: Context, where: TokenFilter, paging: Paging) -> Page[ApiToken]:
     _check_may_manage(ctx)
-    return await ctx.tokens.page(where, ctx.clock(), first, after)
+    return await ctx.tokens.page(where, ctx.clock(), paging)
 
 
 async def tokens_by_ids(ctx: Context, ids: list[str]) -> list[ApiToken | None]:

@@ -10,18 +10,16 @@ from domain.errors import ErrorCode, Forbidden
 from domain.search import search_words
 from domain.users import Role, User, may_list_users, may_see_user
 from domain.validation import Problems
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 from repositories.users import UserFilter
 from resolvers.context import Context
 
 
-async def list_users(
-    ctx: Context, where: UserFilter, search: str | None, first: int | None, after: str | None
-) -> Page[User]:
+async def list_users(ctx: Context, where: UserFilter, search: str | None, paging: Paging) -> Page[User]:
     if not may_list_users(ctx.viewer):
         raise Forbidden("your role may not list users")
     words = search_words(search, "filter.search")
-    page = await ctx.users.page(replace(where, search_words=words), first, after)
+    page = await ctx.users.page(replace(where, search_words=words), paging)
     for _, user in page.items:
         ctx.user_by_id.prime(user.id, user)
     return page

@@ -13,7 +13,7 @@ from domain.errors import BadArgument, ErrorCode, NotFound
 from domain.events import EventType
 from domain.key_accounts import FollowUp, VisitFindings, VisitLog, check_visit, next_visit_due
 from domain.validation import Problems
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 from repositories.transactions import in_transaction
 from resolvers import events
 from resolvers.context import Context
@@ -41,7 +41,7 @@ FOLLOW_UP_WINDOW_DAYS_MAX = 366
 
 
 async def list_open_follow_ups(
-    ctx: Context, due_within_days: int | None, first: int | None, after: str | None
+    ctx: Context, due_within_days: int | None, paging: Paging
 ) -> Page[tuple[VisitLog, FollowUp]]:
     """Open follow-ups in the viewer's dossiers due within N days (0: the overdue ones),
     soonest first."""
@@ -49,7 +49,7 @@ async def list_open_follow_ups(
     if not 0 <= days <= FOLLOW_UP_WINDOW_DAYS_MAX:
         raise BadArgument(f"dueWithinDays is from 0 to {FOLLOW_UP_WINDOW_DAYS_MAX}", "dueWithinDays")
     access = await ctx.access()
-    return await ctx.visits.open_follow_ups(ctx.clock() + timedelta(days=days), access.dossiers, first, after)
+    return await ctx.visits.open_follow_ups(ctx.clock() + timedelta(days=days), access.dossiers, paging)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from domain.webhooks import (
     may_manage_webhooks,
     refused_addresses,
 )
-from repositories.pagination import Page
+from repositories.pagination import Page, Paging
 from resolvers.context import Context
 from resolvers.outcome import Outcome, attempt
 
@@ -138,8 +138,8 @@ async def webhooks_by_ids(ctx: Context, ids: list[str]) -> list[Webhook | None]:
     return await ctx.webhooks.by_ids(ids)
 
 
-async def list_webhooks(ctx: Context, first: int | None, after: str | None) -> Page[Webhook]:
-    return await ctx.webhooks.page(first, after)
+async def list_webhooks(ctx: Context, paging: Paging) -> Page[Webhook]:
+    return await ctx.webhooks.page(paging)
 
 
 async def deliveries_by_ids(ctx: Context, ids: list[str]) -> list[Delivery | None]:
@@ -149,10 +149,10 @@ async def deliveries_by_ids(ctx: Context, ids: list[str]) -> list[Delivery | Non
 
 
 async def list_deliveries(
-    ctx: Context, webhook_id: str, status: DeliveryStatus | None, first: int | None, after: str | None
+    ctx: Context, webhook_id: str, status: DeliveryStatus | None, paging: Paging
 ) -> Page[Delivery]:
     await ctx.webhooks.get(webhook_id, "webhookId")
-    return await ctx.webhooks.delivery_pages(webhook_id, status, first, after)
+    return await ctx.webhooks.delivery_pages(webhook_id, status, paging)
 
 
 async def redeliver(ctx: Context, delivery_id: str) -> Outcome[Delivery]:

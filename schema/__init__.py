@@ -34,6 +34,7 @@ from schema.scalars import SCALARS
 from schema.sign_in import SignInMutations
 from schema.subscriptions import Subscription
 from schema.tokens import TokenMutations, TokenQueries
+from schema.trusted_documents import TrustedDocumentGate, registered_documents
 from schema.users import UserQueries
 from schema.visits import VisitMutations, VisitQueries
 from schema.webhooks import WebhookMutations, WebhookQueries
@@ -101,12 +102,15 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
     ]
     if not limits.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
+    documents = registered_documents()
     schema = RapportSchema(
         query=query,
         mutation=mutation,
         subscription=Subscription,
         config=StrawberryConfig(scalar_map=SCALARS),
         extensions=[
+            # First: a persisted query's text is needed before anything parses it.
+            lambda: TrustedDocumentGate(documents),
             lambda: MaxTokensLimiter(limits.max_tokens),
             lambda: AddValidationRules(rules),
             ParserCache,

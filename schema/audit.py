@@ -8,9 +8,10 @@ from datetime import datetime
 import strawberry
 
 from domain import audit as domain
+from repositories.pagination import Paging
 from resolvers import audit as use_cases
 from schema.node import Node, argument_id, global_id, node_type
-from schema.pagination import Connection, opened
+from schema.pagination import Connection, connection
 from schema.permissions import CanReadAuditLog
 from schema.users import Role
 
@@ -79,15 +80,14 @@ class AuditLogFilter:
 
 @strawberry.type
 class AuditQueries:
-    @strawberry.field(
+    @connection(
         permission_classes=[CanReadAuditLog],
         description="Every mutation, allowed or refused, newest first (ADMIN).",
     )
     async def audit_log(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+        paging: Paging,
         filter: AuditLogFilter | None = None,
     ) -> Connection[AuditEntry]:
         where = filter or AuditLogFilter()
@@ -97,7 +97,6 @@ class AuditQueries:
             domain.AuditFilter(
                 actor_id=actor_id, operation=where.operation, since=where.from_, until=where.to
             ),
-            first,
-            opened(info, after),
+            paging,
         )
         return Connection.of(page, AuditEntry.from_domain, info.context.cursors)

@@ -15,6 +15,7 @@ from domain.care import PeriodSatisfaction, parse_period
 from domain.records import Channel as DomainChannel
 from repositories.care import PlanFilter as RepositoryPlanFilter
 from repositories.care import TaskFilter as RepositoryTaskFilter
+from repositories.pagination import Paging
 from resolvers import care as use_cases
 from resolvers.care_loaders import TasksRequest
 from resolvers.loaders import PageRequest
@@ -24,7 +25,7 @@ from schema.errors import UserError, payload, respond, user_errors
 from schema.journeys import Segment, Touchpoint, ValueTier
 from schema.limits import BOUNDED_LISTS
 from schema.node import InputIds, Node, argument_id, global_id, node_type
-from schema.pagination import Connection, opened
+from schema.pagination import Connection, connection
 from schema.permissions import CanWriteCustomers
 from schema.records import Channel
 from schema.users import User
@@ -203,12 +204,10 @@ class CarePlan(Node):
 
 
 async def customer_care_plans(
-    info: strawberry.Info, customer_id: str, first: int | None, after: str | None
+    info: strawberry.Info, customer_id: str, paging: Paging
 ) -> Connection[CarePlan]:
     """`Customer.carePlans`: one query for every customer on the page."""
-    page = await info.context.care.plans_by_customer_id.load(
-        PageRequest(customer_id, first, opened(info, after))
-    )
+    page = await info.context.care.plans_by_customer_id.load(PageRequest(customer_id, paging))
     return Connection.of(page, CarePlan.from_domain, info.context.cursors)
 
 
@@ -281,11 +280,9 @@ class CareQuarter:
     participation_rate: float | None
     average_satisfaction: float | None
 
-    @strawberry.field(description="The quarter's activities by date.")
-    async def activities(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[CareActivity]:
-        page = await use_cases.quarter_activities(info.context, self.quarter, first, opened(info, after))
+    @connection(description="The quarter's activities by date.")
+    async def activities(self, info: strawberry.Info, paging: Paging) -> Connection[CareActivity]:
+        page = await use_cases.quarter_activities(info.context, self.quarter, paging)
         return Connection.of(page, CareActivity.from_domain, info.context.cursors)
 
     @classmethod
@@ -488,14 +485,11 @@ class CareTaskFilter:
 
 @strawberry.type
 class CareQueries:
-    @strawberry.field(
-        description="Care plans, newest first (ADMIN, CX_AGENT; ACCOUNT_MANAGER for their book)."
-    )
+    @connection(description="Care plans, newest first (ADMIN, CX_AGENT; ACCOUNT_MANAGER for their book).")
     async def care_plans(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+        paging: Paging,
         filter: CarePlanFilter | None = None,
     ) -> Connection[CarePlan]:
         f = filter or CarePlanFilter()
@@ -507,18 +501,17 @@ class CareQueries:
             kind=f.kind,
             status=f.status,
         )
-        page = await use_cases.list_plans(info.context, where, first, opened(info, after))
+        page = await use_cases.list_plans(info.context, where, paging)
         return Connection.of(page, CarePlan.from_domain, info.context.cursors)
 
-    @strawberry.field(
+    @connection(
         description="The due list, soonest first (who reads it: as carePlans); a day's list is "
         "`filter: { dueFrom: day, dueTo: next day, status: PENDING }`."
     )
     async def care_tasks(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+        paging: Paging,
         filter: CareTaskFilter | None = None,
     ) -> Connection[CareTask]:
         f = filter or CareTaskFilter()
@@ -533,7 +526,7 @@ class CareQueries:
             owner_id=None if f.owner_id is None else argument_id(f.owner_id, "User", "filter.ownerId"),
             channel=f.channel,
         )
-        page = await use_cases.list_tasks(info.context, where, first, opened(info, after))
+        page = await use_cases.list_tasks(info.context, where, paging)
         return Connection.of(page, CareTask.from_domain, info.context.cursors)
 
     @strawberry.field(

@@ -14,12 +14,13 @@ from domain.complaints import Filing
 from domain.money import Money as DomainMoney
 from domain.sla import ClockState, SlaClock
 from repositories.complaints import ComplaintFilter as RepositoryComplaintFilter
+from repositories.pagination import Paging
 from resolvers import complaints as use_cases
 from resolvers.outcome import Outcome
 from schema.errors import UserError, payload, respond
 from schema.money import MoneyInput
 from schema.node import InputIds, Node, argument_id, global_id, node_type
-from schema.pagination import Connection, opened
+from schema.pagination import Connection, connection
 from schema.records import Channel, FeedbackCategory, FeedbackKind, Severity
 from schema.scalars import Duration
 from schema.users import User
@@ -387,12 +388,11 @@ class ComplaintQueries:
         [found] = await use_cases.complaints_by_ids(info.context, [argument_id(id, "Complaint", "id")])
         return Complaint.from_domain(found) if found else None
 
-    @strawberry.field(description="The complaint queue, newest first, within what the viewer may read.")
+    @connection(description="The complaint queue, newest first, within what the viewer may read.")
     async def complaints(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+        paging: Paging,
         filter: ComplaintFilter | None = None,
     ) -> Connection[Complaint]:
         f = filter or ComplaintFilter()
@@ -412,14 +412,12 @@ class ComplaintQueries:
             received_to=f.received_to,
             breached=f.breached,
         )
-        page = await use_cases.list_complaints(info.context, where, first, opened(info, after))
+        page = await use_cases.list_complaints(info.context, where, paging)
         return Connection.of(page, Complaint.from_domain, info.context.cursors)
 
-    @strawberry.field(description="Departments complaints are routed to, by name.")
-    async def departments(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Department]:
-        page = await info.context.complaints.departments_page(first, opened(info, after))
+    @connection(description="Departments complaints are routed to, by name.")
+    async def departments(self, info: strawberry.Info, paging: Paging) -> Connection[Department]:
+        page = await info.context.complaints.departments_page(paging)
         return Connection.of(
             page,
             lambda d: Department(id=global_id("Department", d["id"]), name=d["name"]),

@@ -21,6 +21,7 @@ from domain.tiers import value_tier
 from domain.touchpoints import peak_end
 from repositories.customers import CustomerFilter as RepositoryCustomerFilter
 from repositories.customers import CustomerOrderField as RepositoryOrderField
+from repositories.pagination import Paging
 from resolvers import customers as use_cases
 from resolvers import journeys as use_journeys
 from resolvers.customers import ConsentRequest
@@ -28,7 +29,7 @@ from resolvers.loaders import PageRequest
 from resolvers.outcome import Outcome
 from schema.errors import UserError, payload, respond, sent_fields
 from schema.node import InputIds, Node, argument_id, global_id, node_type
-from schema.pagination import Connection, opened
+from schema.pagination import Connection, connection
 from schema.permissions import CanWriteCustomers
 from schema.scalars import Duration
 
@@ -132,16 +133,16 @@ class Customer(Node):
     def shared_with(self, info: strawberry.Info) -> list[str] | None:
         return self._domain.shared_with if sees_sharing(info.context.viewer) else None
 
-    @strawberry.field(
+    @connection(
         description="The customer's complaints and feedback, newest first (one query for every customer on the page)."
     )
     async def complaints(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self, info: strawberry.Info, paging: Paging
     ) -> Connection[Annotated[Complaint, strawberry.lazy("schema.complaints")]]:
         from schema.complaints import Complaint
 
         loader = info.context.complaints_by_customer_id
-        page = await loader.load(PageRequest(self._domain.id, first, opened(info, after)))
+        page = await loader.load(PageRequest(self._domain.id, paging))
         return Connection.of(page, Complaint.from_domain, info.context.cursors)
 
     @strawberry.field(
@@ -173,37 +174,37 @@ class Customer(Node):
 
         return ChurnRisk.of(self._domain.churn_risk)
 
-    @strawberry.field(
+    @connection(
         description="Touchpoints, newest first (ADMIN, CX_AGENT; ACCOUNT_MANAGER for their book; empty for others)."
     )
     async def touchpoints(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self, info: strawberry.Info, paging: Paging
     ) -> Connection[Annotated[Touchpoint, strawberry.lazy("schema.journeys")]]:
         from schema.journeys import Touchpoint
 
         loader = info.context.touchpoints_by_customer_id
-        page = await loader.load(PageRequest(self._domain.id, first, opened(info, after)))
+        page = await loader.load(PageRequest(self._domain.id, paging))
         return Connection.of(page, Touchpoint.from_domain, info.context.cursors)
 
-    @strawberry.field(description="Purchases, newest first (who sees them: as touchpoints).")
+    @connection(description="Purchases, newest first (who sees them: as touchpoints).")
     async def purchases(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self, info: strawberry.Info, paging: Paging
     ) -> Connection[Annotated[Purchase, strawberry.lazy("schema.records")]]:
         from schema.records import Purchase
 
         loader = info.context.purchases_by_customer_id
-        page = await loader.load(PageRequest(self._domain.id, first, opened(info, after)))
+        page = await loader.load(PageRequest(self._domain.id, paging))
         return Connection.of(page, Purchase.from_domain, info.context.cursors)
 
-    @strawberry.field(
+    @connection(
         description="Care plans, newest first (who sees them: as purchases; one query for every customer on the page)."
     )
     async def care_plans(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self, info: strawberry.Info, paging: Paging
     ) -> Connection[Annotated[CarePlan, strawberry.lazy("schema.care")]]:
         from schema.care import customer_care_plans
 
-        return await customer_care_plans(info, self._domain.id, first, after)
+        return await customer_care_plans(info, self._domain.id, paging)
 
     @strawberry.field(
         description="Points: balance, ledger and lots (ADMIN, CX_AGENT; ACCOUNT_MANAGER for their book; "
@@ -216,13 +217,13 @@ class Customer(Node):
 
         return await loyalty_of(info, self._domain.id)
 
-    @strawberry.field(description="Coupons, newest first (who sees them: as loyalty; empty for others).")
+    @connection(description="Coupons, newest first (who sees them: as loyalty; empty for others).")
     async def coupons(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+        self, info: strawberry.Info, paging: Paging
     ) -> Connection[Annotated[Coupon, strawberry.lazy("schema.loyalty")]]:
         from schema.loyalty import coupons_of
 
-        return await coupons_of(info, self._domain.id, first, after)
+        return await coupons_of(info, self._domain.id, paging)
 
     @strawberry.field(
         description="The touchpoints between from and to in order, scored by the peak-end rule."
@@ -432,12 +433,11 @@ class CustomerQueries:
         found = await use_cases.customer_by_id(info.context, argument_id(id, "Customer", "id"))
         return Customer.from_domain(found) if found else None
 
-    @strawberry.field
+    @connection()
     async def customers(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+        paging: Paging,
         filter: CustomerFilter | None = None,
         order_by: CustomerOrder | None = None,
     ) -> Connection[Customer]:
@@ -454,8 +454,7 @@ class CustomerQueries:
             where.search,
             RepositoryOrderField[order.field.name],
             order.direction is OrderDirection.DESC,
-            first,
-            opened(info, after),
+            paging,
             segment=where.segment,
         )
         return Connection.of(page, Customer.from_domain, info.context.cursors)

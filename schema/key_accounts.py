@@ -12,6 +12,7 @@ from strawberry.permission import BasePermission
 
 from domain import key_accounts as domain
 from domain.key_accounts import CompanyProfile as DomainCompanyProfile
+from repositories.pagination import Paging
 from resolvers import key_accounts as use_cases
 from resolvers.loaders import PageRequest
 from resolvers.outcome import Outcome
@@ -22,7 +23,7 @@ from schema.customers import Customer
 from schema.errors import UserError, payload, respond, sent_fields
 from schema.money import Money, MoneyInput
 from schema.node import InputIds, Node, argument_id, global_id, node_type
-from schema.pagination import Connection, opened
+from schema.pagination import Connection, connection
 from schema.permissions import CanKeepDossiers, CanReadDossiers
 from schema.records import Purchase
 from schema.users import User, related_users
@@ -39,9 +40,9 @@ strawberry.enum(KeyAccountCategory, name="KeyAccountCategory")
 
 
 async def _child_page(
-    info: strawberry.Info, loader: Any, parent_id: str, first: int | None, after: str | None, to_node: Any
+    info: strawberry.Info, loader: Any, parent_id: str, paging: Paging, to_node: Any
 ) -> Any:
-    page = await loader.load(PageRequest(parent_id, first, opened(info, after)))
+    page = await loader.load(PageRequest(parent_id, paging))
     return Connection.of(page, to_node, info.context.cursors)
 
 
@@ -130,20 +131,16 @@ class KeyAccount(Node):
     async def team(self, info: strawberry.Info) -> list[User]:
         return await related_users(info, self._domain.team_ids)
 
-    @strawberry.field
-    async def contacts(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Contact]:
+    @connection()
+    async def contacts(self, info: strawberry.Info, paging: Paging) -> Connection[Contact]:
         return await _child_page(
-            info, info.context.contacts_by_key_account_id, self._domain.id, first, after, Contact.from_domain
+            info, info.context.contacts_by_key_account_id, self._domain.id, paging, Contact.from_domain
         )
 
-    @strawberry.field(description="Visit logs, latest first.")
-    async def visits(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[VisitLog]:
+    @connection(description="Visit logs, latest first.")
+    async def visits(self, info: strawberry.Info, paging: Paging) -> Connection[VisitLog]:
         return await _child_page(
-            info, info.context.visits_by_key_account_id, self._domain.id, first, after, VisitLog.from_domain
+            info, info.context.visits_by_key_account_id, self._domain.id, paging, VisitLog.from_domain
         )
 
     @strawberry.field(description="Service contracts, soonest ending first.")
@@ -151,12 +148,10 @@ class KeyAccount(Node):
         found = await info.context.contracts_by_key_account_id.load(self._domain.id)
         return [ServiceContract.from_domain(c) for c in found]
 
-    @strawberry.field(description="The account's complaint records, latest first.")
-    async def complaints(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Complaint]:
+    @connection(description="The account's complaint records, latest first.")
+    async def complaints(self, info: strawberry.Info, paging: Paging) -> Connection[Complaint]:
         loader = info.context.complaints_by_customer_id
-        return await _child_page(info, loader, self._domain.customer_id, first, after, Complaint.from_domain)
+        return await _child_page(info, loader, self._domain.customer_id, paging, Complaint.from_domain)
 
     @strawberry.field(
         description="Complaint records not yet resolved, closed or discarded (one query for the page)."
@@ -166,12 +161,10 @@ class KeyAccount(Node):
         count: int = await loader.load(self._domain.customer_id)
         return count
 
-    @strawberry.field(description="Purchase and pickup records, latest first.")
-    async def purchases(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Purchase]:
+    @connection(description="Purchase and pickup records, latest first.")
+    async def purchases(self, info: strawberry.Info, paging: Paging) -> Connection[Purchase]:
         loader = info.context.purchases_by_customer_id
-        return await _child_page(info, loader, self._domain.customer_id, first, after, Purchase.from_domain)
+        return await _child_page(info, loader, self._domain.customer_id, paging, Purchase.from_domain)
 
     @strawberry.field(
         description="Consultation/satisfaction letters per period starting between from and to, against the "
@@ -235,12 +228,11 @@ class KeyAccountQueries:
         found = await use_cases.key_account_by_id(info.context, argument_id(id, "KeyAccount", "id"))
         return KeyAccount.from_domain(found) if found else None
 
-    @strawberry.field(permission_classes=[CanReadDossiers], description="Accounts you can see, oldest first.")
+    @connection(permission_classes=[CanReadDossiers], description="Accounts you can see, oldest first.")
     async def key_accounts(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+        paging: Paging,
         filter: KeyAccountFilter | None = None,
     ) -> Connection[KeyAccount]:
         where = filter or KeyAccountFilter()
@@ -252,7 +244,7 @@ class KeyAccountQueries:
             contract_ends_within_days=where.contract_ends_within_days,
             visit_due_within_days=where.visit_due_within_days,
         )
-        page = await use_cases.list_key_accounts(info.context, query, first, opened(info, after))
+        page = await use_cases.list_key_accounts(info.context, query, paging)
         return Connection.of(page, KeyAccount.from_domain, info.context.cursors)
 
 

@@ -4,8 +4,9 @@ Depth, aliases and tokens use graphql-core's and Strawberry's own checks; this m
 the two of ours: a field may not repeat a directive, and a query's cost stays in budget.
 
 Cost: a field costs 1 plus the cost of its selection; a connection (a field with a `first`
-argument) multiplies the cost of its selection by `first` (its default page size when
-absent), and `nodes(ids:)` by the number of ids. So
+argument) multiplies the cost of its selection by `first` or `last` (the larger when both
+are sent, which execution refuses anyway; the default page size when neither is), and
+`nodes(ids:)` by the number of ids. So
 `customers(first: 100) { edges { node { id name } } }` costs 1 + 100 * (1 + 1 + 2) = 401:
 roughly the number of values a response may carry. A plain list whose length has a bound
 of its own (a journey's touchpoints) is registered in BOUNDED_LISTS and multiplies by it. Fragments count where they are spread,
@@ -103,7 +104,7 @@ class QueryCostLimiter(SchemaExtension):
             if cost is not None and cost > self.max_cost:
                 message = (
                     f"the query costs {cost}, over the limit of {self.max_cost}: ask for smaller "
-                    "pages (`first`) or fewer fields"
+                    "pages (`first`, `last`) or fewer fields"
                 )
                 # Setting the result skips execution; it is reported like a validation error.
                 context.result = ExecutionResult(data=None, errors=[GraphQLError(message)])
@@ -175,8 +176,8 @@ class _Cost:
         return None
 
     def _page_size(self, definition: GraphQLField, node: FieldNode) -> int:
-        """How many objects the field may return: `first` for a connection, the number
-        of ids for `nodes(ids:)`, else one."""
+        """How many objects the field may return: `first` or `last` for a connection, the
+        number of ids for `nodes(ids:)`, else one."""
         if "first" not in definition.args and "ids" not in definition.args:
             return 1
         try:
@@ -184,7 +185,7 @@ class _Cost:
         except GraphQLError:
             return DEFAULT_PAGE_SIZE  # execution reports the bad argument
         if "first" in definition.args:
-            first = arguments.get("first")
-            return DEFAULT_PAGE_SIZE if first is None else max(int(first), 0)
+            sizes = [int(arguments[n]) for n in ("first", "last") if arguments.get(n) is not None]
+            return max(max(sizes), 0) if sizes else DEFAULT_PAGE_SIZE
         ids = arguments.get("ids")
         return len(ids) if isinstance(ids, list) else 1

@@ -14,6 +14,7 @@ from domain import loyalty as domain
 from domain.coupons import CouponTarget, IssueRequest
 from domain.lifecycle import Actor as DomainActor
 from domain.loyalty import AwardRequest, RedemptionRequest
+from repositories.pagination import Paging
 from resolvers import coupons as coupon_use_cases
 from resolvers import loyalty as use_cases
 from resolvers.coupons import Issued
@@ -24,7 +25,7 @@ from schema.customers import Actor
 from schema.errors import UserError, respond, user_errors
 from schema.money import Money, MoneyInput
 from schema.node import InputIds, Node, global_id, node_type
-from schema.pagination import Connection, opened
+from schema.pagination import Connection, connection
 from schema.permissions import CanWriteCustomers
 
 if TYPE_CHECKING:
@@ -243,22 +244,16 @@ class LoyaltyAccount:
         points: int = await info.context.loyalty.available_by_customer_id.load(self._customer_id)
         return points
 
-    @strawberry.field(description="The ledger, newest first (append-only).")
-    async def ledger(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[LoyaltyEntry]:
+    @connection(description="The ledger, newest first (append-only).")
+    async def ledger(self, info: strawberry.Info, paging: Paging) -> Connection[LoyaltyEntry]:
         loader = info.context.loyalty.entries_by_customer_id
-        page = await loader.load(PageRequest(self._customer_id, first, opened(info, after)))
+        page = await loader.load(PageRequest(self._customer_id, paging))
         return Connection.of(page, LoyaltyEntry.from_domain, info.context.cursors)
 
-    @strawberry.field(
-        description="Lots with points left, soonest expiry first: what a redemption spends first."
-    )
-    async def lots(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[PointsLot]:
+    @connection(description="Lots with points left, soonest expiry first: what a redemption spends first.")
+    async def lots(self, info: strawberry.Info, paging: Paging) -> Connection[PointsLot]:
         loader = info.context.loyalty.lots_by_customer_id
-        page = await loader.load(PageRequest(self._customer_id, first, opened(info, after)))
+        page = await loader.load(PageRequest(self._customer_id, paging))
         return Connection.of(page, PointsLot.from_domain, info.context.cursors)
 
     @strawberry.field(description="Who referred this customer, if anyone did.")
@@ -328,12 +323,10 @@ class Coupon(Node):
         return [cls.from_domain(c) if c else None for c in found]
 
 
-async def coupons_of(
-    info: strawberry.Info, customer_id: str, first: int | None, after: str | None
-) -> Connection[Coupon]:
+async def coupons_of(info: strawberry.Info, customer_id: str, paging: Paging) -> Connection[Coupon]:
     """Customer.coupons: empty where the viewer may not read the customer's loyalty."""
     loader = info.context.loyalty.coupons_by_customer_id
-    page = await loader.load(PageRequest(customer_id, first, opened(info, after)))
+    page = await loader.load(PageRequest(customer_id, paging))
     return Connection.of(page, Coupon.from_domain, info.context.cursors)
 
 

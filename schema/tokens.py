@@ -9,12 +9,13 @@ import strawberry
 
 from domain.tokens import ApiToken as DomainApiToken
 from domain.tokens import TokenStatus as DomainTokenStatus
+from repositories.pagination import Paging
 from repositories.tokens import TokenFilter as RepositoryTokenFilter
 from resolvers import tokens as use_cases
 from resolvers.outcome import Outcome
 from schema.errors import UserError, payload, respond
 from schema.node import InputIds, Node, argument_id, global_id, node_type
-from schema.pagination import Connection, opened
+from schema.pagination import Connection, connection
 from schema.permissions import CanManageTokens
 from schema.users import User
 
@@ -73,15 +74,14 @@ class TokenFilter:
 
 @strawberry.type
 class TokenQueries:
-    @strawberry.field(
+    @connection(
         permission_classes=[CanManageTokens],
         description="API tokens, newest first; active ones unless asked for more (ADMIN).",
     )
     async def tokens(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+        paging: Paging,
         filter: TokenFilter | None = None,
     ) -> Connection[ApiToken]:
         where = filter or TokenFilter()
@@ -91,8 +91,7 @@ class TokenQueries:
             RepositoryTokenFilter(
                 user_id=user_id, include_revoked=where.include_revoked, include_expired=where.include_expired
             ),
-            first,
-            opened(info, after),
+            paging,
         )
         return Connection.of(page, ApiToken.from_domain, info.context.cursors)
 

@@ -9,10 +9,11 @@ import strawberry
 
 from domain.users import Role as DomainRole
 from domain.users import User as DomainUser
+from repositories.pagination import Paging
 from repositories.users import UserFilter as RepositoryUserFilter
 from resolvers import users as use_cases
 from schema.node import Node, global_id, node_type
-from schema.pagination import Connection, opened
+from schema.pagination import Connection, connection
 from schema.permissions import CanListUsers
 
 # strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
@@ -60,19 +61,21 @@ class UserQueries:
     def me(self, info: strawberry.Info) -> User:
         return User.from_domain(info.context.viewer)
 
-    @strawberry.field(
+    @connection(
         permission_classes=[CanListUsers],
         description="The directory of users, by name: pick a manager or a team (ADMIN, ACCOUNT_MANAGER).",
     )
     async def users(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+        paging: Paging,
         filter: UserFilter | None = None,
     ) -> Connection[User]:
         where = filter or UserFilter()
         page = await use_cases.list_users(
-            info.context, RepositoryUserFilter(role=where.role), where.search, first, opened(info, after)
+            info.context,
+            RepositoryUserFilter(role=where.role),
+            where.search,
+            paging,
         )
         return Connection.of(page, User.from_domain, info.context.cursors)

@@ -9,12 +9,13 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from domain import key_accounts as domain
+from repositories.pagination import Paging
 from resolvers import visits as use_cases
 from resolvers.outcome import Outcome
 from schema.contacts import Contact
 from schema.errors import UserError, payload, respond
 from schema.node import InputIds, Node, global_id, node_type
-from schema.pagination import Connection, opened
+from schema.pagination import Connection, connection
 from schema.permissions import CanKeepDossiers, CanReadDossiers
 from schema.users import User, related_users
 
@@ -131,7 +132,7 @@ class VisitLog(Node):
 
 @strawberry.type
 class VisitQueries:
-    @strawberry.field(
+    @connection(
         permission_classes=[CanReadDossiers],
         description="Follow-ups not done yet in the dossiers you can see, due within dueWithinDays "
         "days (default and at most 366; 0: only the overdue ones), soonest due first.",
@@ -139,11 +140,10 @@ class VisitQueries:
     async def open_follow_ups(
         self,
         info: strawberry.Info,
-        first: int | None = None,
-        after: str | None = None,
+        paging: Paging,
         due_within_days: int | None = None,
     ) -> Connection[FollowUp]:
-        page = await use_cases.list_open_follow_ups(info.context, due_within_days, first, opened(info, after))
+        page = await use_cases.list_open_follow_ups(info.context, due_within_days, paging)
         return Connection.of(page, lambda pair: FollowUp.from_domain(*pair), info.context.cursors)
 
 

@@ -12,11 +12,12 @@ from domain.webhooks import Attempt as DomainAttempt
 from domain.webhooks import Delivery as DomainDelivery
 from domain.webhooks import DeliveryStatus as DomainDeliveryStatus
 from domain.webhooks import Webhook as DomainWebhook
+from repositories.pagination import Paging
 from resolvers import webhooks as use_cases
 from resolvers.outcome import Outcome
 from schema.errors import UserError, payload, respond, sent_fields
 from schema.node import InputIds, Node, argument_id, global_id, node_type
-from schema.pagination import Connection, opened
+from schema.pagination import Connection, connection
 from schema.permissions import CanManageWebhooks
 
 EventType = DomainEventType
@@ -135,14 +136,12 @@ class WebhookDeliveryFilter:
 
 @strawberry.type
 class WebhookQueries:
-    @strawberry.field(permission_classes=[CanManageWebhooks], description="Webhooks, newest first (ADMIN).")
-    async def webhooks(
-        self, info: strawberry.Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Webhook]:
-        page = await use_cases.list_webhooks(info.context, first, opened(info, after))
+    @connection(permission_classes=[CanManageWebhooks], description="Webhooks, newest first (ADMIN).")
+    async def webhooks(self, info: strawberry.Info, paging: Paging) -> Connection[Webhook]:
+        page = await use_cases.list_webhooks(info.context, paging)
         return Connection.of(page, Webhook.from_domain, info.context.cursors)
 
-    @strawberry.field(
+    @connection(
         permission_classes=[CanManageWebhooks],
         description="A webhook's deliveries, newest first; `filter.status: FAILED` lists those that "
         "gave up (ADMIN).",
@@ -151,13 +150,12 @@ class WebhookQueries:
         self,
         info: strawberry.Info,
         webhook_id: strawberry.ID,
-        first: int | None = None,
-        after: str | None = None,
+        paging: Paging,
         filter: WebhookDeliveryFilter | None = None,
     ) -> Connection[WebhookDelivery]:
         local = argument_id(webhook_id, "Webhook", "webhookId")
         status = filter.status if filter else None
-        page = await use_cases.list_deliveries(info.context, local, status, first, opened(info, after))
+        page = await use_cases.list_deliveries(info.context, local, status, paging)
         return Connection.of(page, WebhookDelivery.from_domain, info.context.cursors)
 
 

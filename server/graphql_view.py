@@ -25,6 +25,7 @@ from repositories.tokens import TokenRepository
 from resolvers.context import Context
 from resolvers.sign_in import SignInContext
 from schema.error_policy import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
+from schema.trusted_documents import registered_documents
 from server.auth import authenticate, bearer_token
 from server.database import counting_commands
 from server.rate_limit import RateLimiter
@@ -172,21 +173,27 @@ class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
 
     async def _signs_in(self, request: Request) -> bool:
         """Whether this is a POST whose every operation is a mutation of only `signIn`
-        fields: the one thing a request without a token may do. Only bodies that name
-        signIn are parsed here (the parse is bounded like Strawberry's)."""
+        fields: the one thing a request without a token may do. Only documents that name
+        signIn are parsed here, sent as text or as a registered document's hash (the parse
+        is bounded like Strawberry's)."""
         if request.method != "POST" or not request.headers.get("content-type", "").startswith(
             "application/json"
         ):
             return False
         body = await request.body()
-        if b"signIn" not in body:
+        if b"signIn" not in body and b"persistedQuery" not in body:
             return False
         try:
-            query = orjson.loads(body).get("query")
-            document = parse(query, max_tokens=self.max_query_tokens) if isinstance(query, str) else None
+            sent = orjson.loads(body)
+            query = sent.get("query")
+            if query is None:  # a registered document, named by its hash
+                query = registered_documents().named_in(sent.get("extensions"))
+            if not isinstance(query, str) or "signIn" not in query:
+                return False
+            document = parse(query, max_tokens=self.max_query_tokens)
         except (orjson.JSONDecodeError, AttributeError, GraphQLError):
             return False
-        return document is not None and signs_in_only(document)
+        return signs_in_only(document)
 
     def _over_rate_limit(self, token_id: str, runtime: Runtime) -> Response | None:
         """429 once the token has made its requests for this minute (after authentication,
@@ -209,12 +216,18 @@ class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
 
     def _wants_ide(self, request: Request) -> bool:
         # The GraphiQL page itself is public in development; its queries carry the token.
+        # Never more than should_render_graphql_ide admits: this skips authentication.
         return (
             self.graphql_ide is not None
             and request.method == "GET"
             and "text/html" in request.headers.get("accept", "")
             and "query" not in request.query_params
+            and "extensions" not in request.query_params
         )
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET naming a registered document by hash has no `query`, and is no page request.
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
 
     async def get_context(self, request: Any, response: Any) -> Any:
         runtime: Runtime = request.app.state.runtime

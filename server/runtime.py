@@ -72,6 +72,7 @@ def request_context(
         care_rules=settings.care_rules,
         webhook_rules=settings.webhook_rules,
         token=token,
+        trusted_documents_only=settings.trusted_documents_only_for(viewer.role),
     )
 
 

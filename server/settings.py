@@ -25,6 +25,7 @@ from domain.sign_in import (
 )
 from domain.tiers import TierThresholds
 from domain.tokens import DEFAULT_LAST_USED_INTERVAL, DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
+from domain.users import Role
 from domain.value import ValueRules
 from domain.webhooks import RetryRules, WebhookRules, parse_networks
 
@@ -69,7 +70,7 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(
         default=5000,
         ge=1,
-        description="Budget of a query: each field costs 1, a connection multiplies its selection by `first`.",
+        description="Budget of a query: each field costs 1, a connection multiplies its selection by `first` or `last`.",
     )
     max_request_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Larger request bodies are refused with 413 before parsing."
@@ -124,6 +125,16 @@ class Settings(BaseSettings):
     )
     embedded_stop_timeout_s: float = Field(
         default=10.0, gt=0, description="How long the embedded database may take to stop before it is killed."
+    )
+
+    trusted_documents_only: bool = Field(
+        default=False,
+        description="Tokens of the roles in RAPPORT_TRUSTED_DOCUMENTS_ROLES may send only the documents "
+        "registered in trusted-documents.json (by hash or as their exact text).",
+    )
+    trusted_documents_roles: list[Role] = Field(
+        default_factory=lambda: [Role.PARTNER],
+        description="Whose tokens RAPPORT_TRUSTED_DOCUMENTS_ONLY restricts (a JSON list of roles).",
     )
 
     cursor_secret: SecretStr | None = Field(
@@ -482,6 +493,10 @@ class Settings(BaseSettings):
     @property
     def token_last_used_interval(self) -> timedelta:
         return timedelta(seconds=self.token_last_used_interval_s)
+
+    def trusted_documents_only_for(self, role: Role) -> bool:
+        """Whether a token of this role may send only registered documents."""
+        return self.trusted_documents_only and role in self.trusted_documents_roles
 
     @property
     def is_development(self) -> bool:

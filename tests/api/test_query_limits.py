@@ -4,6 +4,7 @@ Just under each limit passes; just over is refused."""
 import re
 from pathlib import Path
 
+import pytest
 from strawberry.extensions.validation_cache import DEFAULT_MAXSIZE, _get_validate_cache
 
 from schema.node import global_id
@@ -55,24 +56,35 @@ async def test_depth_up_to_the_limit_passes_and_one_more_level_is_refused(
     assert_refused(errors, "exceeds maximum operation depth of 6")
 
 
-async def test_cost_up_to_the_budget_passes_and_over_it_is_refused(agent) -> None:
-    # 12 pages of 100: 12 * 401 = 4,812; 13: 5,213 (the default budget is 5,000).
-    assert len(await agent.execute(aliases(12, PAGE_OF_100))) == 12
-    errors = await agent.errors(aliases(13, PAGE_OF_100))
+@pytest.mark.parametrize("size", ["first", "last"])
+async def test_cost_up_to_the_budget_passes_and_over_it_is_refused(agent, size) -> None:
+    # 12 pages of 100: 12 * 401 = 4,812; 13: 5,213 (the default budget is 5,000). A page
+    # from the end costs what a page from the start does, known before anything runs.
+    page = PAGE_OF_100.replace("first", size)
+    assert len(await agent.execute(aliases(12, page))) == 12
+    errors = await agent.errors(aliases(13, page))
     assert_refused(errors, "the query costs 5213, over the limit of 5000")
 
 
-async def test_cost_reads_page_sizes_from_variables(agent) -> None:
+@pytest.mark.parametrize("size", ["first", "last"])
+async def test_cost_reads_page_sizes_from_variables(agent, size) -> None:
     query = (
         "query($n: Int) { "
-        + " ".join(f"a{n}: customers(first: $n) {{ edges {{ node {{ id name }} }} }}" for n in range(13))
+        + " ".join(f"a{n}: customers({size}: $n) {{ edges {{ node {{ id name }} }} }}" for n in range(13))
         + " }"
     )
     # 13 * (1 + 95 * 4) = 4,953; with 96: 13 * 385 = 5,005.
     assert len(await agent.execute(query, {"n": 95})) == 13
     assert_refused(await agent.errors(query, {"n": 96}), "the query costs 5005, over the limit of 5000")
-    # Absent, `first` is the default page of 20: 13 * 81.
+    # Absent, the page is the default of 20: 13 * 81.
     assert len(await agent.execute(query, {})) == 13
+
+
+async def test_first_and_last_together_cost_the_larger_and_are_refused(agent) -> None:
+    [both] = await agent.errors("{ customers(first: 1, last: 2) { edges { node { id } } } }")
+    assert both["extensions"] == {"code": "VALIDATION", "field": "last"}
+    both_pages = "customers(first: 1, last: 100) { edges { node { id name } } }"
+    assert_refused(await agent.errors(aliases(13, both_pages)), "the query costs 5213")
 
 
 async def test_cost_counts_fragments_where_they_are_spread(agent) -> None:

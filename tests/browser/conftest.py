@@ -3,6 +3,9 @@ driven by Playwright against the real service, started here with uvicorn on a fr
 on the embedded database, seeded through the repositories (users, passwords) and the API
 (everything else): two managers with their own accounts.
 
+The service runs with RAPPORT_TRUSTED_DOCUMENTS_ONLY for the managers' tokens too, so
+every test shows the client working with it on.
+
 One service and one browser for all of them (one launch per test session); each test gets
 a fresh browser context (its own sessionStorage), at a laptop's or a phone's size. Both
 fixtures live as long as this package's tests, not the session: Playwright's sync API
@@ -148,7 +151,15 @@ class _ServiceThread(threading.Thread):
 def service(mongo_uri: str) -> Iterator[Service]:
     sock = _listening_socket()
     port = sock.getsockname()[1]
-    settings = Settings(_env_file=None, env="development", host="127.0.0.1", port=port)
+    # The managers' tokens may send only trusted documents: the client must work so.
+    settings = Settings(
+        _env_file=None,
+        env="development",
+        host="127.0.0.1",
+        port=port,
+        trusted_documents_only=True,
+        trusted_documents_roles=[Role.PARTNER, Role.ACCOUNT_MANAGER],
+    )
     thread = _ServiceThread(settings, mongo_uri, f"rapport_browser_{uuid.uuid4().hex[:10]}", sock)
     thread.start()
     if not thread.ready.wait(timeout=120) or thread.error is not None:

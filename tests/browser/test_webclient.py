@@ -1,6 +1,7 @@
 """The key-account managers' client in a real browser (Debian's Chromium), at a laptop's
 and a phone's size: sign in, see only one's own accounts, open a dossier, log a visit,
-tick a follow-up, file a complaint, a typed error beside its field, sign out."""
+tick a follow-up, file a complaint, a typed error beside its field, sign out; every
+document sent as a trusted one, by hash, with the managers held to trusted documents."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from schema.trusted_documents import client_documents
 from tests.browser.conftest import PASSWORD, WANG, Service
 
 pytestmark = pytest.mark.browser
+
+[SIGN_OUT] = [d.text for d in client_documents() if d.operation == "SignOut"]
 
 
 def shot(page: Page, artifacts, name: str) -> None:
@@ -186,7 +190,7 @@ def test_an_expired_session_keeps_the_form_and_sign_out_ends_it(page: Page, serv
     form.get_by_label("Purpose").fill(purpose)
     # The session ends behind the client's back (revoked, as an expiry would).
     token = page.evaluate("() => JSON.parse(sessionStorage.getItem('rapport.session')).token")
-    service.graphql("mutation { signOut { signedOut } }", token=token)
+    service.graphql(SIGN_OUT, token=token)  # the client's own document: a manager may send no other
     form.get_by_role("button", name="Save visit").click()
     dialog = page.get_by_role("dialog", name="Your session has expired")
     expect(dialog).to_be_visible()
@@ -227,3 +231,40 @@ def test_keyboard_only_sign_in(page: Page, service: Service) -> None:
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("My accounts")
     expect(page.get_by_role("heading", level=1)).to_be_focused()
+
+
+def test_the_client_sends_registered_documents_by_hash_only(page: Page, service: Service) -> None:
+    sent: list[dict] = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith("/graphql") else None)
+    sign_in(page)
+    expect(page.get_by_role("list", name="Accounts").get_by_role("listitem")).to_have_count(3)
+    open_dossier(page)
+    assert len(sent) >= 3  # signIn, My accounts, the dossier
+    for body in sent:
+        assert "query" not in body and len(body["extensions"]["persistedQuery"]["sha256Hash"]) == 64
+    # Anything else a manager's session sends is refused (RAPPORT_TRUSTED_DOCUMENTS_ONLY).
+    token = page.evaluate("() => JSON.parse(sessionStorage.getItem('rapport.session')).token")
+    refused = httpx_post(service, token).json()
+    assert refused["errors"][0]["extensions"]["code"] == "DOCUMENT_NOT_TRUSTED"
+
+
+def test_the_client_sends_the_text_where_the_service_does_not_know_the_hash(
+    page: Page, service: Service
+) -> None:
+    # A service older than the client: every hash unknown. The client sends the text, which
+    # is still a registered document, so a manager's session may send it.
+    texts: list[str] = []
+
+    def older_service(route) -> None:
+        body = json.loads(route.request.post_data)
+        if "query" in body:
+            texts.append(body["query"])
+            route.continue_()
+            return
+        unknown = {"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps({"errors": [unknown]}))
+
+    page.route("**/graphql", older_service)
+    sign_in(page)
+    expect(page.get_by_role("list", name="Accounts").get_by_role("listitem")).to_have_count(3)
+    assert any("mutation SignIn" in t for t in texts) and any("query MyAccounts" in t for t in texts)
