@@ -34,6 +34,9 @@ COPY schema ./schema
 COPY migrations ./migrations
 COPY server ./server
 COPY webclient ./webclient
+# The registered documents: the service refuses to start without their manifest.
+COPY trusted-documents.json ./
+COPY documents ./documents
 USER 10001:10001
 EXPOSE 8000
 # Ready means: the database answers and the migrations are applied (and not shutting down).

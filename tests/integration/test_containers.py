@@ -70,6 +70,8 @@ def test_the_image_copies_every_package_and_module_the_project_has() -> None:
     for module in tool["py-modules"]:
         assert f"{module}.py" in copied, module
     assert "COPY webclient ./webclient" in DOCKERFILE
+    # The service refuses to start without the trusted documents' manifest.
+    assert "COPY trusted-documents.json ./" in DOCKERFILE and "COPY documents ./documents" in DOCKERFILE
 
 
 def test_compose_runs_two_instances_against_a_three_member_replica_set_initiated_once() -> None:
