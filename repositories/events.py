@@ -122,6 +122,18 @@ class EventRepository:
         removed = await self._events.delete_many({"at": {"$lt": before}, "fanOut": {"$exists": False}})
         return removed.deleted_count
 
+    async def position(self) -> Mapping[str, Any]:
+        """Where the log stands now, as a resume token: a stream started after it carries
+        every event committed from now on (and none committed before). The stream that
+        reads it is opened and closed at once (it matches nothing)."""
+        nothing = [{"$match": {"operationType": "none"}}]
+        async with await self._events.watch(nothing, max_await_time_ms=1) as stream:
+            while stream.resume_token is None and stream.alive:
+                await stream.try_next()  # a server that names no position at open does at its first answer
+            if stream.resume_token is None:
+                raise RuntimeError("the change stream named no position")
+            return stream.resume_token
+
     async def watch(
         self, where: EventFilter, resume_after: Mapping[str, Any] | None, max_await_ms: int
     ) -> AsyncIterator[Change | Mapping[str, Any]]:
