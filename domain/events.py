@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 
@@ -80,3 +80,11 @@ class Event:
     @property
     def topic(self) -> Topic:
         return self.type.topic
+
+
+def prune_before(now: datetime, retention: timedelta, *still_needed_for: timedelta) -> datetime:
+    """Events committed before this may leave the log: older than the retention and than
+    every window that may still read them (a subscriber resuming within its window, a
+    delivery retrying within its own). Those not fanned out to webhooks yet, or with a
+    delivery still pending, stay whatever their age (the job checks)."""
+    return now - max(retention, *still_needed_for)

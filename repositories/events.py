@@ -65,6 +65,14 @@ def to_event(doc: Mapping[str, Any]) -> Event:
 
 
 @dataclass(frozen=True)
+class EventKey:
+    """An event's place in the log's (at, id) order."""
+
+    at: datetime
+    id: str
+
+
+@dataclass(frozen=True)
 class Change:
     """An event as the change stream delivered it, with the stream's position after it."""
 
@@ -117,9 +125,24 @@ class EventRepository:
     async def fanned_out(self, event_ids: Sequence[str]) -> None:
         await self._events.update_many({"_id": {"$in": object_ids(event_ids)}}, {"$unset": {"fanOut": ""}})
 
-    async def older_than(self, before: datetime) -> int:
-        """Prune the log: events before `before` that are fanned out already."""
-        removed = await self._events.delete_many({"at": {"$lt": before}, "fanOut": {"$exists": False}})
+    async def prunable(self, before: datetime, after: EventKey | None, limit: int) -> list[EventKey]:
+        """The oldest events committed before `before` and fanned out already, after
+        `after` in (at, id) order: a page of what the prune may delete (on `(at,_id)`)."""
+        query: dict[str, Any] = {"at": {"$lt": before}, "fanOut": {"$exists": False}}
+        if after is not None:
+            at, last = after.at, ObjectId(after.id)
+            query["$or"] = [{"at": {"$gt": at}}, {"at": at, "_id": {"$gt": last}}]
+        cursor = self._events.find(query, {"at": 1}).sort([("at", 1), ("_id", 1)]).limit(limit)
+        return [EventKey(d["at"], str(d["_id"])) async for d in cursor]
+
+    async def prune(self, event_ids: Sequence[str], before: datetime) -> int:
+        """Delete these events, each only while it is still before `before` and fanned
+        out (so a repeat, or a page read before a change, deletes nothing else)."""
+        if not event_ids:
+            return 0
+        removed = await self._events.delete_many(
+            {"_id": {"$in": object_ids(event_ids)}, "at": {"$lt": before}, "fanOut": {"$exists": False}}
+        )
         return removed.deleted_count
 
     async def position(self) -> Mapping[str, Any]:
