@@ -19,11 +19,14 @@ from tests.api.test_dossier_records import (
     ADD_CONTACT,
     ADD_CONTRACT,
     COMPLETE,
+    LINK,
     LOG_VISIT,
     REMOVE_CONTACT,
+    UNLINK,
     UPDATE_CONTACT,
 )
-from tests.api.test_key_accounts import GRADE
+from tests.api.test_key_accounts import ASSIGN_MANAGER, ASSIGN_TEAM, GRADE
+from tests.api.test_key_accounts import UPDATE as UPDATE_KEY_ACCOUNT
 from tests.api.test_webhooks import DELIVERIES, REDELIVER, UPDATE, Receiver, _register
 from tests.conftest import T0
 
@@ -143,6 +146,59 @@ async def test_dossier_activity_is_logged(agent, manager, db, clock) -> None:
         local(contract["contract"]["id"]),
         local(contact_id),
     ]
+
+
+async def test_links_assignments_and_profile_edits_are_logged(agent, manager, other_manager, db) -> None:
+    customer_id = await organisation(agent)
+    account_id = (await create_key_account(manager, customer_id))["id"]
+    buyer = (await payload(manager, ADD_CONTACT, {"keyAccountId": account_id, "name": "Wang Li"}))["contact"][
+        "id"
+    ]
+    boss = (await payload(manager, ADD_CONTACT, {"keyAccountId": account_id, "name": "Chen Jie"}))["contact"][
+        "id"
+    ]
+    await db["events"].delete_many({})  # the contacts' own events are covered above
+
+    link = {"fromContactId": buyer, "toContactId": boss, "relationship": "REPORTS_TO"}
+    linked = await payload(manager, LINK, link)
+    assert linked["errors"] == []
+    relationship_id = linked["contact"]["relationships"][0]["link"]["id"]
+    assert (await payload(manager, LINK, link))["errors"][0]["code"] == "DUPLICATE"  # refused: no event
+    assert (await payload(manager, UNLINK, {"relationshipId": relationship_id}))["errors"] == []
+    gone = await payload(manager, UNLINK, {"relationshipId": relationship_id})
+    assert gone["errors"][0]["code"] == "NOT_FOUND"
+
+    profile = {"id": account_id, "expectedVersion": 1, "industry": "Hospitality", "category": "POTENTIAL"}
+    assert (await payload(manager, UPDATE_KEY_ACCOUNT, profile))["errors"] == []
+    stale = await payload(manager, UPDATE_KEY_ACCOUNT, {**profile, "industry": "Mining"})
+    assert stale["errors"][0]["code"] == "VERSION_CONFLICT"
+    team = {"keyAccountId": account_id, "expectedVersion": 2, "memberIds": [other_manager.user_id]}
+    assert (await payload(manager, ASSIGN_TEAM, team))["errors"] == []
+    not_a_manager = {"keyAccountId": account_id, "expectedVersion": 3, "managerId": agent.user_id}
+    assert (await payload(manager, ASSIGN_MANAGER, not_a_manager))["errors"][0]["code"] == "VALIDATION"
+    handed_over = {"keyAccountId": account_id, "expectedVersion": 3, "managerId": other_manager.user_id}
+    assert (await payload(manager, ASSIGN_MANAGER, handed_over))["errors"] == []
+
+    events = await _events(db)
+    assert [e["type"] for e in events] == [
+        "CONTACTS_LINKED",
+        "CONTACTS_UNLINKED",
+        "KEY_ACCOUNT_UPDATED",
+        "TEAM_ASSIGNED",
+        "MANAGER_ASSIGNED",
+    ]
+    assert all(e["topic"] == "KEY_ACCOUNT" for e in events)
+    assert {str(e["keyAccountId"]) for e in events} == {local(account_id)}
+    assert {str(e["customerId"]) for e in events} == {local(customer_id)}
+    assert [str(e.get("recordId")) for e in events[:2]] == [local(relationship_id)] * 2
+    assert [e.get("detail") for e in events] == [
+        {"relationship": "REPORTS_TO"},
+        {"relationship": "REPORTS_TO"},
+        {"fields": "category,industry"},
+        None,
+        None,
+    ]
+    assert str(events[4]["ownerId"]) == other_manager.local_user_id  # the manager now
 
 
 async def test_complaints_filed_moved_and_breached_are_logged(agent, db, clock, settings) -> None:

@@ -32,12 +32,15 @@ from server.embedded_db import EmbeddedDatabase
 from server.settings import Settings
 from tests.api.dossier import create_key_account, organisation, payload
 from tests.api.queries import CREATE_CUSTOMER
-from tests.api.test_dossier_records import LOG_VISIT
+from tests.api.test_dossier_records import ADD_CONTACT, LINK, LOG_VISIT, UNLINK
+from tests.api.test_key_accounts import ASSIGN_TEAM
 from tests.conftest import PARTNER_ID, T0, _caller
 
 PROTOCOL = "graphql-transport-ws"
 ACTIVITY = """subscription($id: ID, $after: String) { keyAccountActivity(id: $id, after: $after) {
   eventId type at cursor keyAccount { id customer { name } } visit { id purpose } } }"""
+LINKS = """subscription($id: ID) { keyAccountActivity(id: $id) {
+  type keyAccount { team { name } } relationship { relationship from { name } to { name } } } }"""
 CUSTOMERS = """subscription { customerChanged { eventId type customer { id name email phone } } }"""
 
 
@@ -285,3 +288,33 @@ async def test_a_change_after_the_ack_reaches_a_later_subscription(
         await subscriber.subscribe("1", ACTIVITY, {"id": account})
         event = (await subscriber.next("1"))["keyAccountActivity"]
     assert event["visit"]["id"] == visit
+
+
+async def test_links_and_team_changes_arrive_with_what_changed(served, agent, manager, other_manager) -> None:
+    account = (await create_key_account(manager, await organisation(agent)))["id"]
+    buyer = (await payload(manager, ADD_CONTACT, {"keyAccountId": account, "name": "Wang Li"}))["contact"][
+        "id"
+    ]
+    boss = (await payload(manager, ADD_CONTACT, {"keyAccountId": account, "name": "Chen Jie"}))["contact"][
+        "id"
+    ]
+    async with Subscriber(served.url, manager.token) as subscriber:
+        await subscriber.subscribe("1", LINKS, {"id": account})
+        link = {"fromContactId": buyer, "toContactId": boss, "relationship": "REPORTS_TO"}
+        linked = await payload(manager, LINK, link)
+        first = (await subscriber.next("1"))["keyAccountActivity"]
+        await payload(
+            manager, UNLINK, {"relationshipId": linked["contact"]["relationships"][0]["link"]["id"]}
+        )
+        second = (await subscriber.next("1"))["keyAccountActivity"]
+        team = {"keyAccountId": account, "expectedVersion": 1, "memberIds": [other_manager.user_id]}
+        assert (await payload(manager, ASSIGN_TEAM, team))["errors"] == []
+        third = (await subscriber.next("1"))["keyAccountActivity"]
+    assert first["type"] == "CONTACTS_LINKED"
+    assert first["relationship"] == {
+        "relationship": "REPORTS_TO",
+        "from": {"name": "Wang Li"},
+        "to": {"name": "Chen Jie"},
+    }
+    assert (second["type"], second["relationship"]) == ("CONTACTS_UNLINKED", None)  # gone
+    assert (third["type"], third["keyAccount"]["team"]) == ("TEAM_ASSIGNED", [{"name": "Zhao Lei"}])
