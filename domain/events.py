@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 
 
@@ -33,6 +33,11 @@ class EventType(Enum):
     CONTACT_UPDATED = "CONTACT_UPDATED"
     CONTACT_REMOVED = "CONTACT_REMOVED"
     CONTRACT_ADDED = "CONTRACT_ADDED"
+    CONTACTS_LINKED = "CONTACTS_LINKED"  # the record is the relationship
+    CONTACTS_UNLINKED = "CONTACTS_UNLINKED"
+    MANAGER_ASSIGNED = "MANAGER_ASSIGNED"  # the owner is the manager now
+    TEAM_ASSIGNED = "TEAM_ASSIGNED"
+    KEY_ACCOUNT_UPDATED = "KEY_ACCOUNT_UPDATED"  # category, industry, company profile
     COMPLAINT_FILED = "COMPLAINT_FILED"
     COMPLAINT_MOVED = "COMPLAINT_MOVED"
     COMPLAINT_SLA_BREACHED = "COMPLAINT_SLA_BREACHED"
@@ -53,6 +58,11 @@ TOPICS: Mapping[EventType, Topic] = {
     EventType.CONTACT_UPDATED: Topic.KEY_ACCOUNT,
     EventType.CONTACT_REMOVED: Topic.KEY_ACCOUNT,
     EventType.CONTRACT_ADDED: Topic.KEY_ACCOUNT,
+    EventType.CONTACTS_LINKED: Topic.KEY_ACCOUNT,
+    EventType.CONTACTS_UNLINKED: Topic.KEY_ACCOUNT,
+    EventType.MANAGER_ASSIGNED: Topic.KEY_ACCOUNT,
+    EventType.TEAM_ASSIGNED: Topic.KEY_ACCOUNT,
+    EventType.KEY_ACCOUNT_UPDATED: Topic.KEY_ACCOUNT,
     EventType.COMPLAINT_FILED: Topic.COMPLAINT,
     EventType.COMPLAINT_MOVED: Topic.COMPLAINT,
     EventType.COMPLAINT_SLA_BREACHED: Topic.COMPLAINT,
@@ -64,7 +74,7 @@ class Event:
     """One change. `customer_id` is always set (every feed is about a customer, which is
     what sharing with partners and erasure are keyed by); the other ids say which record
     of the customer's changed. `detail` holds codes only (stages, grades, statuses, the
-    complaint action, the SLA clock), never free text."""
+    complaint action, the SLA clock, a relationship, the fields edited), never free text."""
 
     id: str
     type: EventType
@@ -72,11 +82,21 @@ class Event:
     customer_id: str
     key_account_id: str | None = None
     complaint_id: str | None = None
-    record_id: str | None = None  # the visit, follow-up, contact or contract
-    owner_id: str | None = None  # a complaint's owner and department as the change left them
+    record_id: str | None = None  # the visit, follow-up, contact, contract or relationship
+    owner_id: str | None = (
+        None  # a complaint's owner (and department), or a key account's manager, as the change left them
+    )
     department_id: str | None = None
     detail: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def topic(self) -> Topic:
         return self.type.topic
+
+
+def prune_before(now: datetime, retention: timedelta, *still_needed_for: timedelta) -> datetime:
+    """Events committed before this may leave the log: older than the retention and than
+    every window that may still read them (a subscriber resuming within its window, a
+    delivery retrying within its own). Those not fanned out to webhooks yet, or with a
+    delivery still pending, stay whatever their age (the job checks)."""
+    return now - max(retention, *still_needed_for)

@@ -77,6 +77,11 @@ class Delivery:
     def window_start(self) -> datetime:
         return self.retry_from or self.created_at
 
+    @property
+    def attempts_in_window(self) -> int:
+        """Attempts of the current retry window: a redelivery's backoff starts over."""
+        return sum(1 for attempt in self.attempts if attempt.at >= self.window_start)
+
 
 @dataclass(frozen=True)
 class RetryRules:
@@ -98,12 +103,23 @@ class WebhookRules:
     retry: RetryRules = field(default_factory=RetryRules)
 
 
+def backoff(rules: RetryRules, failures: int) -> timedelta:
+    """The longest wait after `failures` failed attempts: base * 2^(failures - 1), at most
+    `max_delay`. Doubled only while below it, so no count overflows a timedelta."""
+    full = rules.base_delay
+    for _ in range(failures - 1):
+        if full >= rules.max_delay:
+            break
+        full *= 2
+    return min(full, rules.max_delay)
+
+
 def next_attempt(
     rules: RetryRules, failures: int, window_start: datetime, now: datetime, draw: float
 ) -> datetime | None:
     """When to try again after `failures` failed attempts (`draw` uniform in [0, 1)), or
     None when that would be past the retry window: the delivery has failed."""
-    full = min(rules.base_delay * (2 ** max(failures - 1, 0)), rules.max_delay)
+    full = backoff(rules, failures)
     wait = full / 2 + full / 2 * draw
     at = now + wait
     return at if at <= window_start + rules.window else None
@@ -162,10 +178,22 @@ def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in values)
 
 
+def _embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one stands for or routes to: IPv4-mapped (::ffff:a.b.c.d)
+    or 6to4 (2002:AABB:CCDD::/48, relayed to a.b.c.d)."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        return ip.ipv4_mapped or ip.sixtofour
+    return None
+
+
 def internal(address: str) -> bool:
     """Loopback, link-local, private, unspecified, reserved or multicast: an address that
-    reaches internal services rather than the receiver's public endpoint."""
+    reaches internal services rather than the receiver's public endpoint. An IPv6 address
+    carrying an IPv4 one (mapped, 6to4) is judged by that too."""
     ip = ipaddress.ip_address(address)
+    embedded = _embedded_ipv4(ip)
+    if embedded is not None and internal(str(embedded)):
+        return True
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return (
@@ -185,7 +213,8 @@ def refused_addresses(addresses: Sequence[str], allowed: Sequence[Network]) -> l
     refused = []
     for address in addresses:
         ip = ipaddress.ip_address(address)
-        if internal(address) and not any(ip in network for network in allowed):
+        forms = [ip] if (embedded := _embedded_ipv4(ip)) is None else [ip, embedded]
+        if internal(address) and not any(form in network for form in forms for network in allowed):
             refused.append(address)
     return refused
 

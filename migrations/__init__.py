@@ -30,6 +30,7 @@ from migrations import (
     m0014_care,
     m0015_sign_in,
     m0016_realtime,
+    m0017_dossier_events,
 )
 
 log = structlog.get_logger(__name__)
@@ -52,6 +53,7 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0014_care,
     m0015_sign_in,
     m0016_realtime,
+    m0017_dossier_events,
 )
 
 

@@ -222,15 +222,24 @@ class ContactRepository:
     # --- the network ------------------------------------------------------------------
 
     async def link(
-        self, from_id: str, to_id: str, relationship: Relationship, note: str | None, now: datetime
-    ) -> None:
+        self,
+        from_id: str,
+        to_id: str,
+        relationship: Relationship,
+        note: str | None,
+        now: datetime,
+        session: AsyncClientSession | None = None,
+    ) -> str:
+        """The relationship's id."""
+        doc = relationship_document(from_id, to_id, relationship, note, now)
         try:
-            await self._links.insert_one(relationship_document(from_id, to_id, relationship, note, now))
+            await self._links.insert_one(doc, session=session)
         except DuplicateKeyError as exc:
             raise Duplicate("these contacts already have this relationship", "relationship") from exc
+        return str(doc["_id"])
 
-    async def unlink(self, link_id: str) -> None:
-        removed = await self._links.delete_one({"_id": to_object_id(link_id)})
+    async def unlink(self, link_id: str, session: AsyncClientSession | None = None) -> None:
+        removed = await self._links.delete_one({"_id": to_object_id(link_id)}, session=session)
         if removed.deleted_count == 0:
             raise NotFound("no relationship with this id", "relationshipId")
 

@@ -65,6 +65,14 @@ def to_event(doc: Mapping[str, Any]) -> Event:
 
 
 @dataclass(frozen=True)
+class EventKey:
+    """An event's place in the log's (at, id) order."""
+
+    at: datetime
+    id: str
+
+
+@dataclass(frozen=True)
 class Change:
     """An event as the change stream delivered it, with the stream's position after it."""
 
@@ -117,10 +125,37 @@ class EventRepository:
     async def fanned_out(self, event_ids: Sequence[str]) -> None:
         await self._events.update_many({"_id": {"$in": object_ids(event_ids)}}, {"$unset": {"fanOut": ""}})
 
-    async def older_than(self, before: datetime) -> int:
-        """Prune the log: events before `before` that are fanned out already."""
-        removed = await self._events.delete_many({"at": {"$lt": before}, "fanOut": {"$exists": False}})
+    async def prunable(self, before: datetime, after: EventKey | None, limit: int) -> list[EventKey]:
+        """The oldest events committed before `before` and fanned out already, after
+        `after` in (at, id) order: a page of what the prune may delete (on `(at,_id)`)."""
+        query: dict[str, Any] = {"at": {"$lt": before}, "fanOut": {"$exists": False}}
+        if after is not None:
+            at, last = after.at, ObjectId(after.id)
+            query["$or"] = [{"at": {"$gt": at}}, {"at": at, "_id": {"$gt": last}}]
+        cursor = self._events.find(query, {"at": 1}).sort([("at", 1), ("_id", 1)]).limit(limit)
+        return [EventKey(d["at"], str(d["_id"])) async for d in cursor]
+
+    async def prune(self, event_ids: Sequence[str], before: datetime) -> int:
+        """Delete these events, each only while it is still before `before` and fanned
+        out (so a repeat, or a page read before a change, deletes nothing else)."""
+        if not event_ids:
+            return 0
+        removed = await self._events.delete_many(
+            {"_id": {"$in": object_ids(event_ids)}, "at": {"$lt": before}, "fanOut": {"$exists": False}}
+        )
         return removed.deleted_count
+
+    async def position(self) -> Mapping[str, Any]:
+        """Where the log stands now, as a resume token: a stream started after it carries
+        every event committed from now on (and none committed before). The stream that
+        reads it is opened and closed at once (it matches nothing)."""
+        nothing = [{"$match": {"operationType": "none"}}]
+        async with await self._events.watch(nothing, max_await_time_ms=1) as stream:
+            while stream.resume_token is None and stream.alive:
+                await stream.try_next()  # a server that names no position at open does at its first answer
+            if stream.resume_token is None:
+                raise RuntimeError("the change stream named no position")
+            return stream.resume_token
 
     async def watch(
         self, where: EventFilter, resume_after: Mapping[str, Any] | None, max_await_ms: int

@@ -215,7 +215,12 @@ class KeyAccountRepository:
         return await insert_missing(self._accounts, docs)
 
     async def update_profile(
-        self, account: KeyAccount, expected_version: int, changes: Mapping[str, Any], now: datetime
+        self,
+        account: KeyAccount,
+        expected_version: int,
+        changes: Mapping[str, Any],
+        now: datetime,
+        session: AsyncClientSession | None = None,
     ) -> KeyAccount:
         """changes: any of category, industry (None clears it), profile (replaced whole)."""
         to_set: dict[str, Any] = {}
@@ -229,7 +234,7 @@ class KeyAccountRepository:
                 to_set["industry"] = changes["industry"]
         if "profile" in changes:
             to_set["companyProfile"] = profile_document(changes["profile"])
-        return await self._update(account, expected_version, now, to_set, unset=to_unset)
+        return await self._update(account, expected_version, now, to_set, unset=to_unset, session=session)
 
     async def change_grade(
         self,
@@ -252,15 +257,27 @@ class KeyAccountRepository:
         )
 
     async def assign_manager(
-        self, account: KeyAccount, expected_version: int, manager_id: str, now: datetime
-    ) -> KeyAccount:
-        return await self._update(account, expected_version, now, {"managerId": ObjectId(manager_id)})
-
-    async def assign_team(
-        self, account: KeyAccount, expected_version: int, member_ids: Sequence[str], now: datetime
+        self,
+        account: KeyAccount,
+        expected_version: int,
+        manager_id: str,
+        now: datetime,
+        session: AsyncClientSession | None = None,
     ) -> KeyAccount:
         return await self._update(
-            account, expected_version, now, {"teamIds": [ObjectId(m) for m in member_ids]}
+            account, expected_version, now, {"managerId": ObjectId(manager_id)}, session=session
+        )
+
+    async def assign_team(
+        self,
+        account: KeyAccount,
+        expected_version: int,
+        member_ids: Sequence[str],
+        now: datetime,
+        session: AsyncClientSession | None = None,
+    ) -> KeyAccount:
+        return await self._update(
+            account, expected_version, now, {"teamIds": [ObjectId(m) for m in member_ids]}, session=session
         )
 
     async def _update(

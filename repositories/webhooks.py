@@ -20,7 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from domain.errors import NotFound, VersionConflict
 from domain.events import EventType
 from domain.webhooks import Attempt, Delivery, DeliveryStatus, Webhook
-from repositories.documents import by_ids, update_at_version
+from repositories.documents import by_ids, object_ids, update_at_version
 from repositories.ids import to_object_id
 from repositories.pagination import Page, Paging, SortKey, find_page
 
@@ -227,6 +227,15 @@ class WebhookRepository:
             {"_id": ObjectId(delivery_id), "claimedBy": claimer},
             {"$set": {"status": DeliveryStatus.SKIPPED.value}, "$unset": {"claimedBy": "", "claimUntil": ""}},
         )
+
+    async def pending_for(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of these events a delivery still waits to send (the event must stay)."""
+        if not event_ids:
+            return set()
+        found = await self._deliveries.distinct(
+            "eventId", {"status": DeliveryStatus.PENDING.value, "eventId": {"$in": object_ids(event_ids)}}
+        )
+        return {str(event_id) for event_id in found}
 
     async def redeliver(self, delivery: Delivery, now: datetime) -> Delivery:
         """Due again now with a fresh retry window; only a delivery that is not pending."""

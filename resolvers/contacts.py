@@ -17,10 +17,9 @@ from domain.key_accounts import (
     check_link,
 )
 from repositories.transactions import in_transaction
-from resolvers import events
 from resolvers.access import shown_relationship
 from resolvers.context import Context
-from resolvers.key_accounts import editable_account
+from resolvers.key_accounts import announce, editable_account
 from resolvers.outcome import Outcome, attempt
 
 
@@ -65,17 +64,15 @@ async def _editable_contact(ctx: Context, contact_id: str, field_path: str) -> t
 
 
 async def _announce(
-    ctx: Context, session: AsyncClientSession, type: EventType, account: KeyAccount, contact_id: str
+    ctx: Context,
+    session: AsyncClientSession,
+    type: EventType,
+    account: KeyAccount,
+    record_id: str,
+    detail: dict[str, str] | None = None,
 ) -> None:
-    await events.record(
-        ctx.db,
-        session,
-        type,
-        ctx.clock(),
-        account.customer_id,
-        key_account_id=account.id,
-        record_id=contact_id,
-    )
+    """The dossier's event: `record_id` is the contact, or the relationship (linking)."""
+    await announce(ctx, session, type, account, ctx.clock(), record_id=record_id, detail=detail)
 
 
 async def update_contact(
@@ -124,8 +121,15 @@ async def link_contacts(
         if target is None:
             raise NotFound("no contact with this id", "toContactId")
         clean_note = check_link(source, target, note)
-        await editable_account(ctx, source.key_account_id, "fromContactId")
-        await ctx.contacts.link(source.id, target.id, relationship, clean_note, ctx.clock())
+        account = await editable_account(ctx, source.key_account_id, "fromContactId")
+        now = ctx.clock()
+
+        async def save(session: AsyncClientSession) -> None:
+            link_id = await ctx.contacts.link(source.id, target.id, relationship, clean_note, now, session)
+            detail = {"relationship": relationship.value}
+            await _announce(ctx, session, EventType.CONTACTS_LINKED, account, link_id, detail)
+
+        await in_transaction(ctx.db, save)
         return source
 
     return await attempt(work())
@@ -136,8 +140,14 @@ async def unlink_contacts(ctx: Context, relationship_id: str) -> Outcome[Contact
         [link] = await relationships_by_ids(ctx, [relationship_id])
         if link is None:
             raise NotFound("no relationship with this id", "relationshipId")
-        source, _ = await _editable_contact(ctx, link.from_contact_id, "relationshipId")
-        await ctx.contacts.unlink(relationship_id)
+        source, account = await _editable_contact(ctx, link.from_contact_id, "relationshipId")
+
+        async def remove(session: AsyncClientSession) -> None:
+            await ctx.contacts.unlink(relationship_id, session)
+            detail = {"relationship": link.relationship.value}
+            await _announce(ctx, session, EventType.CONTACTS_UNLINKED, account, relationship_id, detail)
+
+        await in_transaction(ctx.db, remove)
         return source
 
     return await attempt(work())

@@ -4,7 +4,7 @@ the accounts domain.key_accounts lets them; an account they may not see is not f
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -49,6 +49,31 @@ async def editable_account(ctx: Context, key_account_id: str, field_path: str = 
     if not may_edit(ctx.viewer, account):
         raise Forbidden("you may not change this key account")
     return account
+
+
+async def announce(
+    ctx: Context,
+    session: AsyncClientSession,
+    type: EventType,
+    account: KeyAccount,
+    at: datetime,
+    *,
+    record_id: str | None = None,
+    owner_id: str | None = None,
+    detail: dict[str, str] | None = None,
+) -> None:
+    """A dossier's event (about the account, or one of its records), in the change's transaction."""
+    await events.record(
+        ctx.db,
+        session,
+        type,
+        at,
+        account.customer_id,
+        key_account_id=account.id,
+        record_id=record_id,
+        owner_id=owner_id,
+        detail=detail,
+    )
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -171,7 +196,15 @@ async def update_key_account(
         if "industry" in changes:
             clean["industry"] = check_industry(changes["industry"])
         account = await editable_account(ctx, key_account_id, "id")
-        return await ctx.key_accounts.update_profile(account, expected_version, clean, ctx.clock())
+        now = ctx.clock()
+
+        async def save(session: AsyncClientSession) -> KeyAccount:
+            saved = await ctx.key_accounts.update_profile(account, expected_version, clean, now, session)
+            detail = {"fields": ",".join(sorted(clean))} if clean else None
+            await announce(ctx, session, EventType.KEY_ACCOUNT_UPDATED, saved, now, detail=detail)
+            return saved
+
+        return await in_transaction(ctx.db, save)
 
     return await attempt(work())
 
@@ -191,15 +224,7 @@ async def change_grade(
         async def save(session: AsyncClientSession) -> KeyAccount:
             saved = await ctx.key_accounts.change_grade(account, expected_version, change, due, session)
             detail = {"from": change.from_grade.value, "to": change.to_grade.value}
-            await events.record(
-                ctx.db,
-                session,
-                EventType.GRADE_CHANGED,
-                now,
-                saved.customer_id,
-                key_account_id=saved.id,
-                detail=detail,
-            )
+            await announce(ctx, session, EventType.GRADE_CHANGED, saved, now, detail=detail)
             return saved
 
         return await in_transaction(ctx.db, save)
@@ -213,7 +238,14 @@ async def assign_manager(
     async def work() -> KeyAccount:
         account = await editable_account(ctx, key_account_id)
         await check_users(ctx, [(manager_id, "managerId")], MANAGER_ROLES)
-        return await ctx.key_accounts.assign_manager(account, expected_version, manager_id, ctx.clock())
+        now = ctx.clock()
+
+        async def save(session: AsyncClientSession) -> KeyAccount:
+            saved = await ctx.key_accounts.assign_manager(account, expected_version, manager_id, now, session)
+            await announce(ctx, session, EventType.MANAGER_ASSIGNED, saved, now, owner_id=manager_id)
+            return saved
+
+        return await in_transaction(ctx.db, save)
 
     return await attempt(work())
 
@@ -225,6 +257,13 @@ async def set_team(
         members = check_team(member_ids)
         account = await editable_account(ctx, key_account_id)
         await check_users(ctx, [(m, f"memberIds[{member_ids.index(m)}]") for m in members])
-        return await ctx.key_accounts.assign_team(account, expected_version, members, ctx.clock())
+        now = ctx.clock()
+
+        async def save(session: AsyncClientSession) -> KeyAccount:
+            saved = await ctx.key_accounts.assign_team(account, expected_version, members, now, session)
+            await announce(ctx, session, EventType.TEAM_ASSIGNED, saved, now)
+            return saved
+
+        return await in_transaction(ctx.db, save)
 
     return await attempt(work())

@@ -156,7 +156,7 @@ async def _send_one(
         await webhooks.record_attempt(delivery.id, claimer, attempt, DeliveryStatus.DELIVERED, None)
         tally.delivered += 1
         return
-    failures = len(delivery.attempts) + 1
+    failures = delivery.attempts_in_window + 1
     retry_at = next_attempt(
         job.settings.webhook_rules.retry, failures, delivery.window_start, now, sender.draw()
     )

@@ -20,7 +20,7 @@ from resolvers import subscriptions as use_cases
 from resolvers import visits as visit_cases
 from resolvers.context import Context
 from schema.complaints import Complaint
-from schema.contacts import Contact
+from schema.contacts import Contact, ContactRelationship
 from schema.contracts import ServiceContract
 from schema.customers import Customer
 from schema.key_accounts import KeyAccount
@@ -47,7 +47,8 @@ class CustomerChangedEvent(ChangeEvent):
 
 
 @strawberry.type(
-    description="A dossier changed: a visit, a follow-up done, a contact, a contract, the grade."
+    description="A dossier changed: a visit, a follow-up done, a contact or a link between two, a "
+    "contract, the grade, the manager or team, the account's profile (category, industry, company)."
 )
 class KeyAccountActivityEvent(ChangeEvent):
     key_account: KeyAccount
@@ -55,6 +56,9 @@ class KeyAccountActivityEvent(ChangeEvent):
     follow_up: FollowUp | None = strawberry.field(description="FOLLOW_UP_COMPLETED: the follow-up.")
     contact: Contact | None = strawberry.field(description="CONTACT_*: the contact (null once removed).")
     contract: ServiceContract | None = strawberry.field(description="CONTRACT_ADDED: the contract.")
+    relationship: ContactRelationship | None = strawberry.field(
+        description="CONTACTS_LINKED: the relationship (null once unlinked)."
+    )
 
 
 @strawberry.type(description="A complaint was filed, moved, or one of its SLA clocks breached.")
@@ -118,7 +122,7 @@ class Subscription:
             if account is None:
                 continue  # not in the subscriber's book (any more)
             record = event.record_id
-            visit = follow_up = contact = contract = None
+            visit = follow_up = contact = contract = relationship = None
             if record is not None and event.type.value == "VISIT_LOGGED":
                 [found_visit] = await visit_cases.visits_by_ids(ctx, [record])
                 visit = VisitLog.from_domain(found_visit) if found_visit else None
@@ -131,12 +135,16 @@ class Subscription:
             elif record is not None and event.type.value == "CONTRACT_ADDED":
                 [found_contract] = await contract_cases.contracts_by_ids(ctx, [record])
                 contract = ServiceContract.from_domain(found_contract) if found_contract else None
+            elif record is not None and event.type.value.startswith("CONTACTS_"):
+                [found_link] = await contact_cases.relationships_by_ids(ctx, [record])
+                relationship = ContactRelationship.from_domain(found_link) if found_link else None
             yield KeyAccountActivityEvent(
                 key_account=KeyAccount.from_domain(account),
                 visit=visit,
                 follow_up=follow_up,
                 contact=contact,
                 contract=contract,
+                relationship=relationship,
                 **_common(ctx, change),  # type: ignore[arg-type]
             )
 

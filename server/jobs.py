@@ -23,6 +23,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from domain.clock import Clock
 from resolvers.care_schedule import care_schedule
 from resolvers.churn_scan import churn_scan
+from resolvers.events_prune import events_prune
 from resolvers.jobs import Job, JobRunner, RunOutcome, Sleep
 from resolvers.points_expiry import points_expiry
 from resolvers.rollups import rollups_rebuild
@@ -41,6 +42,7 @@ JOBS: dict[str, Job] = {
     "care-schedule": care_schedule,  # the care tasks due on a day (--date), activation plans, letters
     "points-expiry": points_expiry,  # what is left of each points lot past its expiry leaves the balance
     "webhook-deliveries": deliver_webhooks,  # fan new events out to webhooks, send what is due, retry
+    "events-prune": events_prune,  # events past their retention, fanned out and no longer needed, leave the log
 }
 
 

@@ -376,6 +376,14 @@ class Settings(BaseSettings):
         default=4, ge=1, le=64, description="Deliveries one run of the webhook-deliveries job sends at once."
     )
 
+    event_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="Days the event log keeps an event (events-prune); longer while a subscriber may "
+        "still resume to it, a delivery may retry it, or it is not fanned out to webhooks yet.",
+    )
+
     subscriptions_per_connection: int = Field(
         default=20, ge=1, le=1000, description="Subscriptions one WebSocket connection may hold at once."
     )

@@ -1,7 +1,10 @@
 """graphql-transport-ws at /graphql: Strawberry's protocol handler, with Rapport's
 authentication (the token in `connection_init`'s payload; a bad, expired or revoked one
 closes the socket with 4401), a limit of connections per token (per instance), keep-alive
-pings, and a periodic re-check of the token that ends its subscriptions once revoked."""
+pings, a periodic re-check of the token that ends its subscriptions once revoked, and the
+start points of its subscriptions (`resolvers.subscriptions.StartPoints`): the event log's
+position read before `connection_ack` and before each ping, taken up when the client has
+provably seen it."""
 
 from __future__ import annotations
 
@@ -13,11 +16,24 @@ from typing import Any
 
 import structlog
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    PingMessage,
+    PongMessage,
+    SubscribeMessage,
+)
 
 from repositories.availability import database_unavailable
+from repositories.events import EventRepository
 from repositories.tokens import TokenRepository
-from resolvers.subscriptions import CLOSE_UNAUTHORIZED, Session, still_admitted
+from resolvers.subscriptions import (
+    CLOSE_UNAUTHORIZED,
+    SUBSCRIBED_FROM,
+    Seen,
+    Session,
+    StartPoints,
+    still_admitted,
+)
 from resolvers.tokens import authenticate
 from server.runtime import Runtime
 
@@ -69,6 +85,7 @@ def token_in(payload: dict[str, Any]) -> str | None:
 
 class RapportTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
     token_id: str | None = None
+    runtime: Runtime
     background: list[asyncio.Task[None]]
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
@@ -79,7 +96,7 @@ class RapportTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
             self.connection_init_timeout_task.cancel()
         self.connection_init_received = True
         pending: PendingConnection = self.context
-        runtime = pending.runtime
+        runtime = self.runtime = pending.runtime
         settings = runtime.settings
         payload = message.get("payload") or {}
         secret = token_in(payload) if isinstance(payload, dict) else None
@@ -93,12 +110,15 @@ class RapportTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
                     demo_allowed=settings.is_development,
                     last_used_interval=settings.token_last_used_interval,
                 )
+            # Read before the ack is sent: the client subscribes only after it, so this is
+            # a point its subscriptions may start from without missing what it does next.
+            acknowledged = None if caller is None else await self._position()
         except Exception as error:
             if not database_unavailable(error):
                 raise
             await self.websocket.close(CLOSE_UNAVAILABLE, "the database is unavailable; try again")
             return
-        if caller is None:
+        if caller is None or acknowledged is None:
             await self.websocket.close(CLOSE_UNAUTHORIZED, "Unauthorized")
             return
         if not CONNECTIONS.take(caller.token.id, settings.subscription_connections_per_token):
@@ -111,6 +131,7 @@ class RapportTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
             demo_allowed=settings.is_development,
             close=self.close,
             resume_window=timedelta(minutes=settings.subscription_resume_window_minutes),
+            starts=StartPoints(acknowledged),
         )
         self.context = context
         await self.send_message({"type": "connection_ack"})
@@ -120,15 +141,46 @@ class RapportTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
             asyncio.create_task(self._watch_token(settings.subscription_token_check_s)),
         ]
 
+    async def _position(self) -> Seen:
+        return Seen(await EventRepository(self.runtime.db).position(), self.runtime.clock())
+
+    def _session(self) -> Session | None:
+        session = getattr(self.context, "session", None)
+        return session if isinstance(session, Session) else None
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        # The operation's task is made in here and inherits the start point as the
+        # subscribe message found it: a pong read later cannot move it past an event the
+        # client made after subscribing.
+        session = self._session()
+        reset = SUBSCRIBED_FROM.set(session.starts.current if session else None)
+        try:
+            await super().handle_subscribe(message)
+        finally:
+            SUBSCRIBED_FROM.reset(reset)
+
+    async def handle_pong(self, message: PongMessage) -> None:
+        if session := self._session():
+            session.starts.ponged(message.get("payload"))
+
     async def close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
             await self.websocket.close(code, reason)
 
     async def _keep_alive(self, every_s: float) -> None:
-        """A ping now and then keeps idle sockets (and the proxies between) open."""
+        """A ping now and then keeps idle sockets (and the proxies between) open. Each
+        carries a number standing for the log's position read just before it: a pong
+        echoing it moves the connection's start point on (`StartPoints`)."""
         while True:
             await asyncio.sleep(every_s)
-            await self.send_message({"type": "ping"})
+            ping: PingMessage = {"type": "ping"}
+            session = self._session()
+            try:
+                if session is not None:
+                    ping["payload"] = {"seq": session.starts.pinged(await self._position())}
+            except Exception as error:  # the database is away: ping all the same
+                log.warning("event log position unread", error=type(error).__name__)
+            await self.send_message(ping)
 
     async def _watch_token(self, every_s: float) -> None:
         """A token revoked (or expired) while no event comes still ends its subscriptions."""

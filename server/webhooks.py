@@ -24,13 +24,15 @@ from server.runtime import query_limits, request_context
 CUSTOMER = """query($id: ID!) { customer(id: $id) {
   id kind name email phone lifecycleStage version updatedAt } }"""
 KEY_ACCOUNT = """query($id: ID!, $record: ID!, $withRecord: Boolean!) {
-  keyAccount(id: $id) { id grade version nextVisitDueAt customer { id name } }
+  keyAccount(id: $id) {
+    id grade category industry version nextVisitDueAt customer { id name } manager { id } team { id } }
   record: node(id: $record) @include(if: $withRecord) {
     __typename id
     ... on VisitLog { visitedAt purpose nextVisitAt }
     ... on FollowUp { action dueAt done }
     ... on Contact { name title decisionRole }
     ... on ServiceContract { startsOn endsOn }
+    ... on ContactRelationship { relationship from { id } to { id } }
   } }"""
 COMPLAINT = """query($id: ID!) { complaint(id: $id) {
   id kind category severity status summary receivedAt version
@@ -44,6 +46,8 @@ RECORD_TYPES = {
     EventType.CONTACT_UPDATED: "Contact",
     EventType.CONTACT_REMOVED: "Contact",
     EventType.CONTRACT_ADDED: "ServiceContract",
+    EventType.CONTACTS_LINKED: "ContactRelationship",
+    EventType.CONTACTS_UNLINKED: "ContactRelationship",  # null: it is gone
 }
 
 

@@ -21,8 +21,10 @@ from server.app import create_app
 from server.database import Database
 from server.jobs import job_runner
 from server.settings import Settings
-from tests.api.dossier import payload
+from tests.api.dossier import create_key_account, organisation, payload
 from tests.api.queries import CREATE_CUSTOMER, UPDATE_CUSTOMER
+from tests.api.test_dossier_records import ADD_CONTACT, LINK, UNLINK
+from tests.api.test_key_accounts import ASSIGN_MANAGER
 from tests.conftest import PARTNER_ID, GraphQLClient, _caller
 
 CREATE = """mutation($input: CreateWebhookInput!) { createWebhook(input: $input) {
@@ -256,3 +258,42 @@ async def test_production_allows_listed_networks_and_public_addresses(production
     for url in ("http://10.20.3.4/hook", "https://93.184.215.14/hook"):
         result = await payload(production_admin, CREATE, {"url": url, "events": ["CUSTOMER_CREATED"]})
         assert result["errors"] == [], (url, result["errors"])
+
+
+async def test_dossier_events_carry_the_account_and_what_changed(
+    admin, agent, manager, other_manager, db, clock, settings
+) -> None:
+    runner = job_runner(db, clock, settings)
+    account = (await create_key_account(manager, await organisation(agent)))["id"]
+    buyer = (await payload(manager, ADD_CONTACT, {"keyAccountId": account, "name": "Wang Li"}))["contact"][
+        "id"
+    ]
+    boss = (await payload(manager, ADD_CONTACT, {"keyAccountId": account, "name": "Chen Jie"}))["contact"][
+        "id"
+    ]
+    with Receiver() as receiver:
+        await _register(admin, receiver.url, ["CONTACTS_LINKED", "CONTACTS_UNLINKED", "MANAGER_ASSIGNED"])
+        linked = await payload(
+            manager, LINK, {"fromContactId": buyer, "toContactId": boss, "relationship": "REPORTS_TO"}
+        )
+        link = linked["contact"]["relationships"][0]["link"]["id"]
+        await runner.run("webhook-deliveries")
+        await payload(manager, UNLINK, {"relationshipId": link})
+        handed_over = {"keyAccountId": account, "expectedVersion": 1, "managerId": other_manager.user_id}
+        assert (await payload(manager, ASSIGN_MANAGER, handed_over))["errors"] == []
+        await runner.run("webhook-deliveries")
+    assert len(receiver.requests) == 3
+    bodies = {(b := orjson.loads(body))["type"]: b for _, body in receiver.requests}  # sent two at a time
+    linked_body, unlinked_body, assigned_body = (
+        bodies[t] for t in ("CONTACTS_LINKED", "CONTACTS_UNLINKED", "MANAGER_ASSIGNED")
+    )
+    assert linked_body["data"]["record"] == {
+        "__typename": "ContactRelationship",
+        "id": link,
+        "relationship": "REPORTS_TO",
+        "from": {"id": buyer},
+        "to": {"id": boss},
+    }
+    assert linked_body["data"]["keyAccount"]["id"] == account
+    assert unlinked_body["data"]["record"] is None  # it is gone
+    assert assigned_body["data"]["keyAccount"]["manager"] == {"id": other_manager.user_id}
