@@ -30,6 +30,7 @@ from resolvers.jobs import RunOutcome
 from resolvers.sign_in import set_password as change_password
 from resolvers.tokens import issue_token, revoke
 from schema.node import parse_global_id
+from server import tracing
 from server.app import create_app
 from server.clock import system_clock
 from server.database import open_database
@@ -99,7 +100,11 @@ def serve(
             f"RAPPORT_JOBS_SCHEDULE names unknown jobs: {', '.join(unknown)}; jobs: {', '.join(sorted(JOBS)) or 'none'}"
         )
     _check_port_free(settings.host, settings.port)
-    app = create_app(settings, seed_if_empty=seed_if_empty)
+    try:
+        traces = tracing.from_environment()  # off unless OTEL_* variables ask (server/tracing.py)
+    except tracing.TracingConfigError as error:
+        fail(str(error))
+    app = create_app(settings, seed_if_empty=seed_if_empty, traces=traces)
     config = uvicorn.Config(
         app,
         host=settings.host,

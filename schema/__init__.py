@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -39,6 +39,9 @@ from schema.users import UserQueries
 from schema.visits import VisitMutations, VisitQueries
 from schema.webhooks import WebhookMutations, WebhookQueries
 
+if TYPE_CHECKING:
+    from server.tracing import Tracing
+
 
 class RapportSchema(strawberry.Schema):
     field_suggestions = True
@@ -55,8 +58,9 @@ class RapportSchema(strawberry.Schema):
 
 
 @lru_cache
-def build_schema(limits: QueryLimits) -> strawberry.Schema:
-    """One schema per process (and limits): its parser and validation caches live on it."""
+def build_schema(limits: QueryLimits, tracing: Tracing | None = None) -> strawberry.Schema:
+    """One schema per process (and limits): its parser and validation caches live on it.
+    With `tracing` (OTEL_* variables), each operation and root field has its span."""
     query = merge_types(
         "Query",
         (
@@ -111,6 +115,8 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
         extensions=[
             # First: a persisted query's text is needed before anything parses it.
             lambda: TrustedDocumentGate(documents),
+            # Then the operation's span, covering the other extensions' work.
+            *([tracing.graphql_extension()] if tracing is not None else []),
             lambda: MaxTokensLimiter(limits.max_tokens),
             lambda: AddValidationRules(rules),
             ParserCache,

@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionContext
 from strawberry.utils.operation import get_operation_type
 
 
@@ -26,16 +27,22 @@ class OperationRecord:
 current_operation: ContextVar[OperationRecord | None] = ContextVar("current_operation", default=None)
 
 
+def defined_operation(context: ExecutionContext) -> tuple[str | None, str] | None:
+    """The operation's name (None: anonymous) and type, once the document is parsed; None
+    when there is no document or it has no operation by the requested name."""
+    if context.graphql_document is None:
+        return None
+    try:
+        operation_type = get_operation_type(context.graphql_document, context.operation_name)
+    except RuntimeError:  # the document has no operation by that name
+        return None
+    return context.operation_name, operation_type.value
+
+
 class RecordOperation(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         record = current_operation.get()
-        context = self.execution_context
-        if record is None or context.graphql_document is None:
+        if record is None or (defined := defined_operation(self.execution_context)) is None:
             return
-        try:
-            operation_type = get_operation_type(context.graphql_document, context.operation_name)
-        except RuntimeError:  # the document has no operation by that name
-            return
-        record.name = context.operation_name
-        record.type = operation_type.value
+        record.name, record.type = defined

@@ -31,7 +31,7 @@ from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
 from resolvers.tokens import DEMO_ADMIN, DEMO_PARTNER, DemoUser, demo_token
 from schema import build_schema
-from server import metrics, webclient
+from server import metrics, tracing, webclient
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
 from server.graphql_view import GRAPHIQL, RapportGraphQL
@@ -148,16 +148,21 @@ def create_app(
     database: Database | None = None,
     clock: Clock = system_clock,
     seed_if_empty: bool = False,
+    traces: tracing.Tracing | None = tracing.FROM_ENVIRONMENT,
 ) -> Starlette:
     """The service. Given a `database`, the caller owns it (tests); otherwise the lifespan
-    opens the configured one (starting the embedded server if needed) and closes it."""
+    opens the configured one (starting the embedded server if needed) and closes it.
+    `traces`: as the OTEL_* variables say (off unless they ask; server.tracing), or given
+    (tests; None: off). A given `database`'s client is traced only if it was connected so."""
+    if traces is tracing.FROM_ENVIRONMENT:
+        traces = tracing.from_environment()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if database is not None:
             yield
             return
-        async with open_database(settings) as opened:
+        async with open_database(settings, traces) as opened:
             runtime = Runtime(database=opened, clock=clock, settings=settings)
             await migrate(opened.db, clock())
             if seed_if_empty and await CustomerRepository(opened.db).count() == 0:
@@ -184,7 +189,7 @@ def create_app(
                 watch.cancel()
 
     graphql = RapportGraphQL(
-        build_schema(query_limits(settings)),
+        build_schema(query_limits(settings), traces),
         graphql_ide="graphiql" if settings.is_development else None,
         report_db_commands=settings.is_development,
         rate_limiter=RateLimiter(settings.rate_limit_per_minute),
@@ -205,6 +210,8 @@ def create_app(
         ],
         middleware=[
             Middleware(CorrelationIdMiddleware, header_name="X-Request-ID"),
+            # The request's span, with the request id (inside the middleware that sets it).
+            *([Middleware(tracing.RequestSpans, tracing=traces)] if traces is not None else []),
             Middleware(RequestLog),  # one line per request, with the request id
             *hardening(settings),
         ],

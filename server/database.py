@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pymongo
 import structlog
@@ -18,6 +19,9 @@ from pymongo.errors import PyMongoError
 from server import metrics
 from server.embedded_db import EmbeddedDatabase
 from server.settings import Settings
+
+if TYPE_CHECKING:
+    from server.tracing import Tracing
 
 log = structlog.get_logger(__name__)
 
@@ -79,16 +83,21 @@ def counting_commands() -> Iterator[CommandCount]:
         _current_count.reset(token)
 
 
-def connect(uri: str, db_name: str, timeout_ms: int = 5000) -> tuple[AsyncMongoClient, AsyncDatabase]:
+def connect(
+    uri: str, db_name: str, timeout_ms: int = 5000, tracing: Tracing | None = None
+) -> tuple[AsyncMongoClient, AsyncDatabase]:
     """A client whose every operation has a deadline (timeoutMS, server selection
-    included), so a database that is gone or frozen answers fast instead of hanging."""
+    included), so a database that is gone or frozen answers fast instead of hanging.
+    With `tracing`, each of its commands has a span (this client's only: the tracer is
+    not registered with PyMongo globally)."""
+    traced = [tracing.command_tracer()] if tracing is not None else []
     client: AsyncMongoClient = AsyncMongoClient(
         uri,
         tz_aware=True,
         appname="rapport",
         timeoutMS=timeout_ms,
         serverSelectionTimeoutMS=timeout_ms,
-        event_listeners=[CommandCounter(), *metrics.listeners()],
+        event_listeners=[CommandCounter(), *metrics.listeners(), *traced],
     )
     return client, client[db_name]
 
@@ -101,7 +110,7 @@ async def close_client(client: AsyncMongoClient, timeout_s: float) -> None:
 
 
 @asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[Database]:
+async def open_database(settings: Settings, tracing: Tracing | None = None) -> AsyncIterator[Database]:
     """The configured database; the embedded server is started (or reused) and stopped here."""
     embedded = None
     uri = settings.mongodb_uri
@@ -113,7 +122,7 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
             stop_timeout_s=settings.embedded_stop_timeout_s,
         )
         uri = embedded.uri
-    client, db = connect(uri, settings.mongodb_db, settings.mongodb_timeout_ms)
+    client, db = connect(uri, settings.mongodb_db, settings.mongodb_timeout_ms, tracing)
     database = Database(client=client, db=db, embedded=embedded)
     try:
         yield database

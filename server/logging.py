@@ -14,6 +14,8 @@ import structlog
 from asgi_correlation_id import correlation_id
 from structlog.typing import EventDict, Processor
 
+from server.tracing import log_trace_ids
+
 
 def _request_id(_: object, __: str, event: EventDict) -> EventDict:
     if (request_id := correlation_id.get()) and "request_id" not in event:
@@ -38,6 +40,7 @@ def configure_logging(level: str, *, json: bool, cache_loggers: bool = True) -> 
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         _request_id,
+        log_trace_ids,  # when the line is written inside a traced request
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
