@@ -46,6 +46,9 @@ class Sender:
     post: Post
     reachable: Reachable
     draw: Callable[[], float]  # uniform in [0, 1): the backoff's jitter
+    #: Told each attempt's outcome (delivered, retried, gave_up, skipped) and, for those
+    #: sent, its seconds: the service's metrics (server/metrics.py).
+    observe: Callable[[str, float | None], None] = lambda outcome, seconds: None
 
 
 def headers(webhook: Webhook, event: Event, delivery_id: str, timestamp: int, body: bytes) -> dict[str, str]:
@@ -134,6 +137,7 @@ async def _send_one(
     if hook is None or event is None or data is None:
         await webhooks.skip(delivery.id, claimer)
         tally.skipped += 1
+        sender.observe("skipped", None)
         return
     now = job.clock()
     started = time.monotonic()
@@ -149,12 +153,12 @@ async def _send_one(
             )
         except Exception as failure:  # no answer: the class name says why (never its text)
             error = type(failure).__name__
-    attempt = Attempt(
-        at=now, duration_ms=int((time.monotonic() - started) * 1000), status_code=status_code, error=error
-    )
+    took = time.monotonic() - started
+    attempt = Attempt(at=now, duration_ms=int(took * 1000), status_code=status_code, error=error)
     if status_code is not None and delivered(status_code):
         await webhooks.record_attempt(delivery.id, claimer, attempt, DeliveryStatus.DELIVERED, None)
         tally.delivered += 1
+        sender.observe("delivered", took)
         return
     failures = delivery.attempts_in_window + 1
     retry_at = next_attempt(
@@ -163,10 +167,12 @@ async def _send_one(
     if retry_at is None:
         await webhooks.record_attempt(delivery.id, claimer, attempt, DeliveryStatus.FAILED, None)
         tally.failed += 1
+        sender.observe("gave_up", took)
         job.log.warning("webhook delivery failed", delivery=delivery.id, webhook=hook.id, attempts=failures)
     else:
         await webhooks.record_attempt(delivery.id, claimer, attempt, DeliveryStatus.PENDING, retry_at)
         tally.retrying += 1
+        sender.observe("retried", took)
 
 
 async def deliver_webhooks(job: JobContext, sender: Sender) -> JobResult:

@@ -14,8 +14,7 @@ For work that has no code here yet (webhook deliveries, subscriptions), the metr
 already defined, so that whoever writes it records into them:
 
     from server import metrics
-    metrics.WEBHOOK_DELIVERIES.labels(outcome="delivered").inc()  # or failed, retried, gave_up
-    metrics.WEBHOOK_DELIVERY_SECONDS.observe(elapsed)
+    metrics.observe_webhook_attempt("delivered", seconds)  # retried, gave_up, skipped
     metrics.SUBSCRIPTIONS_OPEN.labels(subscription="customerChanged").inc()  # .dec() on close
 """
 
@@ -25,6 +24,7 @@ import hmac
 import re
 from typing import TYPE_CHECKING
 
+from graphql import FieldNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, parse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 from pymongo import monitoring
 from starlette.requests import Request
@@ -164,6 +164,26 @@ def observe_request(record: RequestRecord) -> None:
     GRAPHQL_SECONDS.labels(operation=operation, type=operation_type).observe(record.duration_s)
     for code in record.error_codes:
         GRAPHQL_ERRORS.labels(code=code).inc()
+
+
+def observe_webhook_attempt(outcome: str, seconds: float | None) -> None:
+    """A webhook delivery attempt's end (resolvers/webhook_delivery.Sender.observe)."""
+    WEBHOOK_DELIVERIES.labels(outcome=outcome).inc()
+    if seconds is not None:
+        WEBHOOK_DELIVERY_SECONDS.observe(seconds)
+
+
+def subscription_field(schema: GraphQLSchema, query: str) -> str:
+    """The subscription field a document opens, as a label: one of the schema's, else
+    `other` (a document that does not parse, or names none)."""
+    try:
+        [operation] = [d for d in parse(query).definitions if isinstance(d, OperationDefinitionNode)]
+        [selection] = operation.selection_set.selections
+    except (GraphQLError, ValueError):
+        return OTHER
+    fields = schema.subscription_type.fields if schema.subscription_type else {}
+    name = selection.name.value if isinstance(selection, FieldNode) else ""
+    return name if name in fields else OTHER
 
 
 def observe_job(job: str, status: str, seconds: float | None) -> None:

@@ -15,7 +15,10 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     PingMessage,
@@ -35,6 +38,7 @@ from resolvers.subscriptions import (
     still_admitted,
 )
 from resolvers.tokens import authenticate
+from server import metrics
 from server.runtime import Runtime
 
 log = structlog.get_logger("rapport.subscriptions")
@@ -158,6 +162,17 @@ class RapportTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
             await super().handle_subscribe(message)
         finally:
             SUBSCRIBED_FROM.reset(reset)
+
+    async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        # Open for as long as the operation's task runs, whichever way it ends.
+        gauge = metrics.SUBSCRIPTIONS_OPEN.labels(
+            subscription=metrics.subscription_field(self.schema._schema, operation.query)  # type: ignore[attr-defined]
+        )
+        gauge.inc()
+        try:
+            await super().run_operation(operation)
+        finally:
+            gauge.dec()
 
     async def handle_pong(self, message: PongMessage) -> None:
         if session := self._session():

@@ -19,6 +19,7 @@ from resolvers.webhook_delivery import Sender, deliver_webhooks
 from resolvers.webhooks import resolved_addresses
 from schema import build_schema
 from schema.node import global_id
+from server import metrics
 from server.runtime import query_limits, request_context
 
 CUSTOMER = """query($id: ID!) { customer(id: $id) {
@@ -106,5 +107,11 @@ async def deliver(job: JobContext) -> Any:
             response = await client.post(url, content=body, headers=dict(headers))
             return response.status_code
 
-        sender = Sender(render=renderer(job), post=post, reachable=reachable, draw=random.random)
+        sender = Sender(
+            render=renderer(job),
+            post=post,
+            reachable=reachable,
+            draw=random.random,
+            observe=metrics.observe_webhook_attempt,
+        )
         return await deliver_webhooks(job, sender)

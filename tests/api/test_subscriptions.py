@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from prometheus_client import REGISTRY
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
 
@@ -149,6 +150,24 @@ async def test_a_manager_sees_visits_to_their_accounts_only(served, agent, manag
         {"id": visit, "purpose": "our quarterly review"},
     )
     assert event["keyAccount"]["customer"]["name"] == "Lotus Hotels Ltd"
+
+
+def _open(field: str) -> float:
+    return REGISTRY.get_sample_value("rapport_subscriptions_open", {"subscription": field}) or 0.0
+
+
+async def test_open_subscriptions_are_counted_while_they_run(served, agent, manager) -> None:
+    mine = (await create_key_account(manager, await organisation(agent, "Lotus Hotels Ltd")))["id"]
+    before = _open("keyAccountActivity")
+    async with Subscriber(served.url, manager.token) as subscriber:
+        await subscriber.subscribe("1", ACTIVITY)
+        await _visit(manager, mine, "our quarterly review")
+        await subscriber.next("1")  # it runs
+        assert _open("keyAccountActivity") == before + 1
+    deadline = time.monotonic() + 20
+    while _open("keyAccountActivity") != before:  # the server sees the socket go
+        assert time.monotonic() < deadline, "the subscription was not counted closed"
+        await asyncio.sleep(0.01)  # polling a condition, not timing the test
 
 
 async def test_a_partner_gets_shared_customers_masked(served, agent, partner) -> None:

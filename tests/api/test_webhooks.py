@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import orjson
 import pytest
+from prometheus_client import REGISTRY
 
 from domain.users import Role
 from server.app import create_app
@@ -109,8 +110,13 @@ async def _customer(agent, **fields) -> str:
     return data["createCustomer"]["customer"]["id"]
 
 
+def _attempts(outcome: str) -> float:
+    return REGISTRY.get_sample_value("rapport_webhook_deliveries_total", {"outcome": outcome}) or 0.0
+
+
 async def test_a_delivery_is_retried_until_the_receiver_takes_it(admin, agent, db, clock, settings) -> None:
     runner = job_runner(db, clock, settings)
+    counted = {outcome: _attempts(outcome) for outcome in ("retried", "delivered")}
     with Receiver(statuses=[500, 503]) as receiver:
         hook, secret = await _register(admin, receiver.url, ["CUSTOMER_CREATED"])
         assert secret.startswith("whsec_")
@@ -132,6 +138,8 @@ async def test_a_delivery_is_retried_until_the_receiver_takes_it(admin, agent, d
             await runner.run("webhook-deliveries")
 
     assert len(receiver.requests) == 3
+    # /metrics counts the attempts by outcome.
+    assert {o: _attempts(o) - n for o, n in counted.items()} == {"retried": 2, "delivered": 1}
     ids = {headers["rapport-event-id"] for headers, _ in receiver.requests}
     assert len(ids) == 1  # the receiver can de-duplicate
     assert all(verified(secret, headers, body) for headers, body in receiver.requests)
