@@ -183,7 +183,7 @@ def create_app(
             await _announce(settings, runtime)
             yield
             log.info("shutting down")
-            await stop_schedule(schedule)
+            await stop_schedule(schedule, settings.shutdown_timeout_s)
             if watch is not None:
                 opened.embedded.stopping = True  # type: ignore[union-attr]
                 watch.cancel()

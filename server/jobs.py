@@ -13,7 +13,8 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -84,15 +85,33 @@ async def scheduled_run(runner: JobRunner, name: str) -> RunOutcome | None:
         return None
 
 
-async def _every(runner: JobRunner, name: str, seconds: int, sleep: Sleep) -> None:
+async def _every(
+    runner: JobRunner, name: str, seconds: int, sleep: Sleep, runs: set[asyncio.Task[RunOutcome | None]]
+) -> None:
     while True:
-        await scheduled_run(runner, name)
+        # The run is a task of its own, shielded: stopping the schedule stops this loop at
+        # once but lets the run finish within stop_schedule's grace.
+        run = asyncio.create_task(scheduled_run(runner, name), name=f"run {name}")
+        runs.add(run)
+        run.add_done_callback(runs.discard)
+        await asyncio.shield(run)
         await sleep(seconds)
+
+
+@dataclass
+class Schedule:
+    """The loops of the scheduled jobs, and the runs going on now."""
+
+    loops: list[asyncio.Task[None]]
+    runs: set[asyncio.Task[RunOutcome | None]] = field(default_factory=set)
+
+    def __iter__(self) -> Iterator[asyncio.Task[None]]:
+        return iter(self.loops)
 
 
 def start_schedule(
     runner: JobRunner, schedule: Mapping[str, int], *, sleep: Sleep = asyncio.sleep
-) -> list[asyncio.Task[None]]:
+) -> Schedule:
     """One task per scheduled job: run it (under its lease), wait its interval, again.
     The first run is at start. A name that is not a registered job stops the start."""
     unknown = sorted(set(schedule) - set(runner.jobs))
@@ -102,15 +121,23 @@ def start_schedule(
         )
     for name, seconds in schedule.items():
         log.info("job scheduled", job=name, every_s=seconds)
-    return [
-        asyncio.create_task(_every(runner, name, seconds, sleep), name=f"job {name}")
+    made = Schedule([])
+    made.loops = [
+        asyncio.create_task(_every(runner, name, seconds, sleep, made.runs), name=f"job {name}")
         for name, seconds in schedule.items()
     ]
+    return made
 
 
-async def stop_schedule(tasks: list[asyncio.Task[None]]) -> None:
-    """Cancel the schedule and wait for it: a job that was running records its run and
-    frees its lease before the database closes."""
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+async def stop_schedule(schedule: Schedule, grace_s: float = 0) -> None:
+    """Stop the schedule: no job starts again; one that is running gets up to `grace_s` to
+    finish (a webhook attempt in flight ends and is recorded), then is cancelled, records
+    its run and frees its lease, all before the database closes."""
+    for loop in schedule.loops:
+        loop.cancel()
+    await asyncio.gather(*schedule.loops, return_exceptions=True)
+    if schedule.runs and grace_s > 0:
+        await asyncio.wait(set(schedule.runs), timeout=grace_s)
+    for run in set(schedule.runs):
+        run.cancel()
+    await asyncio.gather(*schedule.runs, return_exceptions=True)

@@ -7,8 +7,8 @@
    are closed, and each busy one closes after its response.
 3. **Finish** what is in flight, for up to RAPPORT_SHUTDOWN_TIMEOUT_S; whatever is still
    running then is cancelled (its client sees the connection close).
-4. **Exit**: the lifespan's shutdown stops the job schedule (a running job records its run
-   and frees its lease), closes the database client and stops the embedded database; the
+4. **Exit**: the lifespan's shutdown stops the job schedule (a running job gets up to
+   RAPPORT_SHUTDOWN_TIMEOUT_S to finish, then records its run and frees its lease), closes the database client and stops the embedded database; the
    process then ends by the signal it got, as uvicorn does.
 """
 

@@ -289,6 +289,22 @@ async def test_a_job_stopped_at_shutdown_is_recorded_and_frees_its_lease(db, clo
     assert (await lease_doc(db, "sla-scan"))["leaseUntil"] == clock()
 
 
+async def test_a_job_running_at_shutdown_may_finish_within_the_grace(db, clock, settings) -> None:
+    job = Counting(hold=True)
+    schedule = start_schedule(runner(db, clock, settings, sla_scan=job), {"sla-scan": 60})
+    await job.started.wait()
+
+    stopping = asyncio.create_task(stop_schedule(schedule, grace_s=60))
+    await asyncio.sleep(0)  # the schedule has stopped starting runs; this one goes on
+    assert not stopping.done()
+    job.go_on.set()  # e.g. the webhook attempt in flight gets its answer
+    await stopping
+
+    run = await db["job_runs"].find_one({})
+    assert (run["status"], run.get("errorType")) == ("SUCCEEDED", None)
+    assert len(job.runs) == 1 and all(loop.done() for loop in schedule)
+
+
 async def test_the_schedule_setting_reads_json_and_is_empty_by_default(settings, monkeypatch) -> None:
     assert settings.jobs_schedule == {}
     monkeypatch.setenv("RAPPORT_JOBS_SCHEDULE", '{"sla-scan": 60}')
