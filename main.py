@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
-import uvicorn
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
-from demo_data import seed_demo_data
 from domain.errors import NotFound
 from domain.ids import is_local_id
 from domain.jobs import RunStatus
@@ -29,16 +27,14 @@ from repositories.users import UserConflict, UserRepository
 from resolvers.jobs import RunOutcome
 from resolvers.sign_in import set_password as change_password
 from resolvers.tokens import issue_token, revoke
-from schema.node import parse_global_id
-from server import tracing
-from server.app import create_app
 from server.clock import system_clock
 from server.database import open_database
 from server.embedded_db import EmbeddedDatabaseError
-from server.jobs import JOBS, job_runner
 from server.logging import configure_logging
 from server.settings import Settings, get_settings
-from server.shutdown import GracefulServer
+
+# The commands import the service (its schema, the jobs, the tracing) only when they need
+# it: a token or a migration is a second quicker without the whole graph loaded.
 
 T = TypeVar("T")
 
@@ -84,6 +80,8 @@ def _with_database(work: Callable[[AsyncDatabase], Awaitable[T]], *, migrated: b
 
 def app() -> object:
     """ASGI factory for `uvicorn --factory main:app`."""
+    from server.app import create_app
+
     return create_app(_settings())
 
 
@@ -94,6 +92,13 @@ def serve(
     ] = False,
 ) -> None:
     """Serve GraphQL on RAPPORT_HOST:RAPPORT_PORT (applies pending migrations first)."""
+    import uvicorn
+
+    from server import tracing
+    from server.app import create_app
+    from server.jobs import JOBS
+    from server.shutdown import GracefulServer
+
     settings = _settings()
     if unknown := sorted(set(settings.jobs_schedule) - set(JOBS)):
         fail(
@@ -140,6 +145,8 @@ def migrate() -> None:
 @cli.command()
 def seed() -> None:
     """Load the demo data set (idempotent: a second run adds nothing)."""
+    from demo_data import seed_demo_data
+
     added = _with_database(lambda db: seed_demo_data(db, system_clock(), get_settings().visit_cadence))
     typer.echo(f"demo customers added: {added}")
 
@@ -312,6 +319,8 @@ def run_job(
     """Run a job once, now, under its lease. Prints the result; exit 0 also when another
     runner holds the lease (the job is then skipped: it is running elsewhere). A job that
     fails is recorded and is one error line, exit 2."""
+    from server.jobs import JOBS, job_runner
+
     name = name.strip()
     if name not in JOBS:
         fail(f"no job named {name!r}; jobs: {', '.join(sorted(JOBS)) or 'none registered'}")
@@ -415,6 +424,8 @@ cli.add_typer(rollups_cli, name="rollups")
 def rebuild_rollups() -> None:
     """Recompute every running total (customer figures, experience, lifecycle and RFM
     rollups) from the raw collections, under the rollups-rebuild job's lease."""
+    from server.jobs import job_runner
+
     settings = get_settings()
     outcome = _with_database(lambda db: job_runner(db, system_clock, settings).run("rollups-rebuild"))
     if outcome.status is RunStatus.FAILED:
@@ -426,6 +437,8 @@ def rebuild_rollups() -> None:
 def list_jobs() -> None:
     """The registered jobs: their schedule in `serve`, their last run, and who runs them
     now. Times are UTC."""
+    from server.jobs import JOBS, job_runner
+
     settings = get_settings()
 
     async def read(db: AsyncDatabase) -> tuple[dict, dict]:
@@ -469,6 +482,8 @@ def _table(header: list[str], rows: list[list[str]]) -> None:
 
 def _token_id(value: str) -> str:
     """The local id of a token named by list-tokens' ID or by its global id in the graph."""
+    from schema.node import parse_global_id
+
     if is_local_id(value):
         return value
     parsed = parse_global_id(value)

@@ -66,8 +66,6 @@ from strawberry.extensions.tracing import OpenTelemetryExtension
 from strawberry.extensions.tracing.utils import should_skip_tracing
 from structlog.typing import EventDict
 
-from schema.operation_record import defined_operation
-
 log = structlog.get_logger(__name__)
 
 EXPORTERS = ("otlp", "console")
@@ -302,6 +300,10 @@ class GraphQLSpans(OpenTelemetryExtension):
         self._span_holder[LifecycleStep.OPERATION] = span
         span.set_attribute("component", "graphql")
         yield
+        # Here, not at the top: logging imports this module, and the schema package is a
+        # second of every CLI command's start.
+        from schema.operation_record import defined_operation
+
         context = self.execution_context
         if (defined := defined_operation(context)) is not None:
             name, operation_type = defined
