@@ -202,6 +202,13 @@ def to_churn(doc: Mapping[str, Any] | None) -> ChurnRisk | None:
     return ChurnRisk(doc["score"], signals, doc["scoredAt"])
 
 
+def _field_of(array: str, index: int, field: str) -> dict[str, Any]:
+    """A field of an array's element, in a pipeline. Not `{"$arrayElemAt": ["$array.field", i]}`:
+    the embedded server does not traverse arrays in expression paths (it reads them as
+    missing)."""
+    return {"$let": {"vars": {"item": {"$arrayElemAt": [array, index]}}, "in": f"$$item.{field}"}}
+
+
 def to_customer(doc: Mapping[str, Any]) -> Customer:
     figures = doc.get("figures")
     return Customer(
@@ -499,13 +506,13 @@ class CustomerRepository:
         before = {"$filter": {"input": "$lifecycleHistory", "cond": {"$lt": ["$$this.at", moment]}}}
         pipeline: list[dict[str, Any]] = [
             {"$match": {"createdAt": {"$lt": moment}}},
-            {"$project": {"moves": before, "first": {"$arrayElemAt": ["$lifecycleHistory.from", 0]}}},
+            {"$project": {"moves": before, "first": _field_of("$lifecycleHistory", 0, "from")}},
             {
                 "$group": {
                     "_id": {
                         "$cond": [
                             {"$gt": [{"$size": "$moves"}, 0]},
-                            {"$arrayElemAt": ["$moves.to", -1]},
+                            _field_of("$moves", -1, "to"),
                             {"$ifNull": ["$first", INITIAL_STAGE.value]},
                         ]
                     },
