@@ -24,6 +24,7 @@ from bson import Decimal128
 from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
 
 from domain.experience import ExperienceTotals
 from domain.lifecycle import LifecycleEvent
@@ -35,6 +36,7 @@ RFM_CELLS = "rfm_cells"
 ROLLUPS = (EXPERIENCE, LIFECYCLE, RFM_CELLS)
 
 Increments = Mapping[str, int | Decimal]
+DUPLICATE_KEY = 11000
 
 
 def _month(day: date) -> str:
@@ -205,10 +207,28 @@ async def rfm_cells_up_to(
     return found
 
 
-async def replace_all(collection: AsyncCollection[dict[str, Any]], docs: list[dict[str, Any]]) -> None:
-    """Make a rollup collection hold exactly these documents (a rebuild)."""
-    if docs:
+async def replace_all(collection: AsyncCollection[dict[str, Any]], docs: list[dict[str, Any]]) -> int:
+    """Make a rollup collection hold exactly these documents (a rebuild), writing only what
+    differs: new documents inserted, changed ones replaced, stale ones deleted (found here: a
+    `$nin` of every id kept costs the embedded server time quadratic in its length). Returns
+    how many documents were written or deleted."""
+    stored = {d["_id"]: d async for d in collection.find({})}
+    fresh = [d for d in docs if d["_id"] not in stored]
+    changed = [d for d in docs if d["_id"] in stored and stored[d["_id"]] != d]
+    kept = {d["_id"] for d in docs}
+    stale = [key for key in stored if key not in kept]
+    if fresh:  # inserting costs the embedded server a fifth of an upsert
+        try:
+            await collection.insert_many(fresh, ordered=False)
+        except BulkWriteError as exc:  # some were written meanwhile (a purchase, a touchpoint)
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors):
+                raise
+            changed += [fresh[e["index"]] for e in errors]
+    if changed:
         await collection.bulk_write(
-            [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs], ordered=False
+            [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in changed], ordered=False
         )
-    await collection.delete_many({"_id": {"$nin": [d["_id"] for d in docs]}})
+    for start in range(0, len(stale), 100):
+        await collection.delete_many({"_id": {"$in": stale[start : start + 100]}})
+    return len(fresh) + len(changed) + len(stale)

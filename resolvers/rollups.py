@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pymongo
 from bson import Decimal128
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -102,8 +103,30 @@ def _plain(doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-async def rebuild(db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: datetime) -> Rebuilt:
-    customers, records, touchpoints = CustomerRepository(db), RecordRepository(db), TouchpointRepository(db)
+@dataclass(frozen=True)
+class Figures:
+    """Every customer's running figures as stored (customer id -> figures document) and the
+    RFM cells they are filed under (one document per last-purchase day)."""
+
+    documents: dict[str, dict[str, Any]]
+    rfm_cells: list[dict[str, Any]]
+
+
+#: A rebuild reads every event: its pipelines take tens of seconds on the embedded server at
+#: 100,000 events, far beyond the per-operation deadline meant for requests. It is a batch
+#: job, so its operations share this deadline instead.
+REBUILD_DEADLINE_S = 1800
+
+
+async def customer_figures(db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: datetime) -> Figures:
+    """The figures of every customer with a purchase or a touchpoint, from the raw events
+    (and the recent complaints, for churn risk), through the domain functions the writes use."""
+    with pymongo.timeout(REBUILD_DEADLINE_S):
+        return await _customer_figures(db, rules, now)
+
+
+async def _customer_figures(db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: datetime) -> Figures:
+    records, touchpoints = RecordRepository(db), TouchpointRepository(db)
     since = now - timedelta(days=rules.churn.complaint_window_days)
     histories = await ComplaintRepository(db).churn_histories(None, since)
 
@@ -119,7 +142,24 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: dat
             add_into(
                 cells.setdefault(day, {"_id": day}), {"cells": {cell: {"customers": 1, "spend": f.spend}}}
             )
-    await customers.replace_figures(documents)
+    return Figures(documents, [_stored(c) for c in cells.values()])
+
+
+async def rebuild(
+    db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: datetime, figures: Figures | None = None
+) -> Rebuilt:
+    """Replace every running total by what the raw events give; `figures`: what
+    customer_figures gave for the same `now`, when the caller has them already."""
+    with pymongo.timeout(REBUILD_DEADLINE_S):
+        return await _rebuild(db, rules, now, figures)
+
+
+async def _rebuild(
+    db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: datetime, figures: Figures | None
+) -> Rebuilt:
+    customers, records, touchpoints = CustomerRepository(db), RecordRepository(db), TouchpointRepository(db)
+    figures = figures or await _customer_figures(db, rules, now)
+    await customers.replace_figures(figures.documents)
 
     days: list[tuple[str, Mapping[str, Any]]] = []
     for doc in await touchpoints.totals_by_day_channel_stage():
@@ -139,8 +179,8 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: dat
 
     await replace_all(db[EXPERIENCE], experience)
     await replace_all(db[LIFECYCLE], lifecycle)
-    await replace_all(db[RFM_CELLS], [_stored(c) for c in cells.values()])
-    return Rebuilt(len(documents), len(experience), len(lifecycle), len(cells))
+    await replace_all(db[RFM_CELLS], figures.rfm_cells)
+    return Rebuilt(len(figures.documents), len(experience), len(lifecycle), len(figures.rfm_cells))
 
 
 async def rollups_rebuild(job: JobContext) -> JobResult:
