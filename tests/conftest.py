@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pymongo
 import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
@@ -61,7 +62,10 @@ async def bare_db(mongo_client: AsyncMongoClient) -> AsyncIterator[AsyncDatabase
     """A fresh, empty database (no migrations)."""
     name = f"rapport_test_{uuid.uuid4().hex[:12]}"
     yield mongo_client[name]
-    await mongo_client.drop_database(name)
+    # Dropping the demo's thousands of events takes the embedded server longer than a
+    # request's deadline on a busy machine.
+    with pymongo.timeout(120):
+        await mongo_client.drop_database(name)
 
 
 @pytest.fixture

@@ -1,7 +1,15 @@
 """The demo data a new team member meets in `make run`: believable, and idempotent."""
 
+from datetime import timedelta
+
 from demo_data import seed_demo_data
 from domain.key_accounts import VisitCadence
+from domain.users import Role, User
+from resolvers import reports
+from resolvers.context import Context
+from resolvers.reports import ExperienceGrouping
+from resolvers.rollups import rebuild
+from schema.node import global_id
 from tests.api.dossier import KEY_ACCOUNTS
 from tests.conftest import T0
 
@@ -9,7 +17,12 @@ from tests.conftest import T0
 DOSSIERS = """{ keyAccounts(first: 50) { totalCount edges { node { grade visitOverdue
   contacts(first: 10) { edges { node { relationships { relationship } } } }
   visits(first: 1) { totalCount }
+  purchases(first: 1) { totalCount }
   contracts { daysToExpiry } } } } }"""
+COUNT = "query($filter: CustomerFilter) { customers(first: 1, filter: $filter) { totalCount } }"
+RECORD = """mutation($input: RecordPurchaseInput!) { recordPurchase(input: $input) {
+  customer { id } errors { code message } } }"""
+SEGMENTS = ("HIGH_VALUE_LOYAL", "POTENTIAL", "NEW", "AT_RISK", "CANNOT_LOSE", "DORMANT")
 
 
 async def test_demo_data_has_customers_in_every_stage_and_living_dossiers(db, admin) -> None:
@@ -23,8 +36,106 @@ async def test_demo_data_has_customers_in_every_stage_and_living_dossiers(db, ad
     assert {a["grade"] for a in accounts} == {"A", "B", "C"}
     assert 0 < sum(a["visitOverdue"] for a in accounts) < 40
     assert sum(a["visits"]["totalCount"] for a in accounts) > 40
+    assert all(a["purchases"]["totalCount"] > 0 for a in accounts)  # key accounts are buyers
     assert any(0 <= c["daysToExpiry"] <= 30 for a in accounts for c in a["contracts"])
     assert any(e["node"]["relationships"] for a in accounts for e in a["contacts"]["edges"])
 
     overdue = (await admin.execute(KEY_ACCOUNTS, {"filter": {"visitOverdue": True}}))["keyAccounts"]
     assert overdue["totalCount"] == sum(a["visitOverdue"] for a in accounts)
+
+
+def _stage_fits(stage: str, purchases: list, now) -> bool:
+    """What a stage says about the purchases (domain.md §2), as the demo makes them."""
+    days = (now - max(purchases)).days if purchases else None
+    return {
+        "PROSPECT": not purchases,
+        "ACQUIRED": len(purchases) == 1 and days is not None and days <= 180,
+        "ACTIVE": len(purchases) >= 2 and days is not None and days <= 180,
+        "RETAINED": len(purchases) >= 2 and days is not None and days <= 180,
+        "AT_RISK": len(purchases) >= 2 and days is not None and 60 <= days <= 180,
+        "LAPSED": days is not None and days > 180,
+    }[stage]
+
+
+async def test_demo_journeys_are_believable_and_their_totals_are_the_rebuilds(db, admin, settings) -> None:
+    rules = settings.value_rules
+    await seed_demo_data(db, T0, VisitCadence(), rules)
+    purchases = await db["purchases"].count_documents({})
+    touchpoints = await db["touchpoints"].count_documents({})
+    assert 2_000 <= purchases <= 5_000 and 2_000 <= touchpoints <= 5_000  # about 10 each
+
+    # Stages fit the purchases, and nothing happened after `now` or before the customer existed.
+    bought: dict = {}
+    async for p in db["purchases"].find({}, {"customerId": 1, "purchasedAt": 1, "lines": 1, "amount": 1}):
+        bought.setdefault(p["customerId"], []).append(p["purchasedAt"])
+        assert (
+            sum(x["quantity"] * x["unitPrice"].to_decimal() for x in p["lines"])
+            == p["amount"]["amount"].to_decimal()
+        )
+    async for c in db["customers"].find({}, {"lifecycleStage": 1, "createdAt": 1, "lifecycleHistory": 1}):
+        mine = bought.get(c["_id"], [])
+        assert _stage_fits(c["lifecycleStage"], mine, T0), (c["lifecycleStage"], mine)
+        assert all(c["createdAt"] <= at <= T0 for at in mine)
+        assert all(c["createdAt"] <= e["at"] <= T0 for e in c["lifecycleHistory"])
+    assert await db["touchpoints"].count_documents({"occurredAt": {"$gt": T0}}) == 0
+    assert await db["touchpoints"].count_documents({"impact": {"$gt": 0}}) > 0
+
+    # Every value tier and the playbook's segments are there.
+    for tier in ("NONE", "NEW", "QUALITY_NEW", "REGULAR", "VIP"):
+        found = await admin.execute(COUNT, {"filter": {"valueTier": tier}})
+        assert found["customers"]["totalCount"] > 0, tier
+    counts = {}
+    for segment in SEGMENTS:
+        counts[segment] = (await admin.execute(COUNT, {"filter": {"segment": segment}}))["customers"][
+            "totalCount"
+        ]
+    assert all(counts[s] > 0 for s in ("HIGH_VALUE_LOYAL", "POTENTIAL", "DORMANT")), counts
+    assert await db["customers"].count_documents({"figures.churnRisk.score": {"$gt": 0.6}}) > 0
+
+    # The totals are what a rebuild gives: rebuilding changes nothing.
+    before = {
+        c: [d async for d in db[c].find({})]
+        for c in ("customers", "rfm_cells", "lifecycle_rollups", "experience_rollups")
+    }
+    await rebuild(db, rules, T0)
+    for collection, docs in before.items():
+        assert [d async for d in db[collection].find({})] == docs, collection
+
+    # And the reports read from them answer what the raw events give.
+    viewer = User(id=admin.local_user_id, name="admin-tester", role=Role.ADMIN)
+    ctx = Context(viewer=viewer, request_id="test", clock=lambda: T0, db=db, value_rules=rules)
+    first, last = T0.date() - timedelta(days=365), T0.date()
+    assert await reports.segments(ctx, None) == await reports.segments(ctx, None, raw=True)
+    assert await reports.key_figures(ctx, first, last) == await reports.key_figures(
+        ctx, first, last, raw=True
+    )
+    for grouping in ExperienceGrouping:
+        totals = await reports.experience(ctx, first, last, grouping)
+        assert totals == await reports.experience(ctx, first, last, grouping, raw=True)
+        # Bad moments concentrate where the demo puts them: the hotline after the sale, the app
+        # while buying.
+        top = {h.key for h in totals.hotspots[:2]}
+        assert top == (
+            {"AFTER_SALE", "IN_SALE"} if grouping is ExperienceGrouping.STAGE else {"PHONE", "APP"}
+        )
+
+    # A purchase recorded on top keeps the customer's figures as a rebuild computes them.
+    active = await db["customers"].find_one({"lifecycleStage": "ACTIVE"})
+    recorded = await admin.execute(
+        RECORD,
+        {
+            "input": {
+                "customerId": global_id("Customer", str(active["_id"])),
+                "purchasedAt": (T0 - timedelta(hours=2)).isoformat(),
+                "channel": "APP",
+                "lines": [{"sku": "LATTE-M", "quantity": 2, "unitPrice": "32.00", "pointsPerUnit": 3}],
+                "idempotencyKey": "test-purchase-on-the-demo",
+            }
+        },
+    )
+    assert recorded["recordPurchase"]["errors"] == []
+    kept = (await db["customers"].find_one({"_id": active["_id"]}))["figures"]
+    assert kept["orders"] == active["figures"]["orders"] + 1
+    await rebuild(db, rules, T0)
+    assert (await db["customers"].find_one({"_id": active["_id"]}))["figures"] == kept
+    assert await reports.segments(ctx, None) == await reports.segments(ctx, None, raw=True)
