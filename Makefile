@@ -9,7 +9,7 @@ PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 # exactly what was installed from $(LOCK) and pyproject.toml; otherwise it is built again.
 ENSURE_VENV := $(STATE) check $(VENV) $(LOCK) || $(MAKE) --no-print-directory fresh-venv
 
-.PHONY: run test bench audit lint lock venv fresh-venv clean
+.PHONY: run test bench audit lint lock venv fresh-venv clean chromium
 
 venv:
 	@$(STATE) lock-current $(LOCK)
@@ -36,7 +36,14 @@ lock:
 run: venv
 	$(BIN)/python main.py serve --seed-if-empty
 
-test: venv
+# The browser tests drive Debian's Chromium (never a browser Playwright downloads): installed
+# here where it is missing, so CI runs them on a fresh machine (sudo only when not root).
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+test: venv chromium
 	$(BIN)/python -m pytest
 
 bench: venv

@@ -20,6 +20,8 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
+from demo_care import seed_demo_care
+from demo_loyalty import seed_demo_loyalty
 from domain.complaints import (
     Complaint,
     ComplaintAction,
@@ -252,6 +254,8 @@ async def seed_demo_data(
             doc["figures"] = found
     added = await _in_batches(CustomerRepository(db).insert_many, documents, CUSTOMER_BATCH)
     await rebuild(db, rules, now, figures)
+    await seed_demo_loyalty(db, now)
+    await seed_demo_care(db, now)
     return added
 
 
@@ -1015,3 +1019,21 @@ async def seed_demo_complaints(
     docs = sorted((complaint_document(item, now) for item in items), key=lambda d: d["_id"], reverse=True)
     await complaints.insert_many(docs)
     return len(docs)
+
+
+# --- the demo managers' password (the web client) ----------------------------------------
+
+
+async def set_demo_passwords(db: AsyncDatabase, password: str, now: datetime) -> list[str]:
+    """Give the demo managers the dossiers were made for one password (development: `make
+    run` prints it); returns the names of those there were. Their open sessions stay."""
+    from domain.sign_in import hash_password  # one hunk: this file is shared with other work
+
+    users = UserRepository(db)
+    hashed = hash_password(password)
+    named = []
+    for name in DEMO_MANAGERS:
+        if (found := await users.by_name(name)) is not None:
+            await users.set_password_hash(found[0].id, hashed, now)
+            named.append(name)
+    return named

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import socket
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
@@ -18,12 +20,14 @@ from demo_data import DEMO_CUSTOMERS, DEMO_CUSTOMERS_MAX, seed_demo_data
 from domain.errors import NotFound
 from domain.ids import is_local_id
 from domain.jobs import RunStatus
+from domain.sign_in import password_problem
 from domain.tokens import CLI_TOKEN_NAME, AlreadyRevoked, LifetimeRefused, parse_lifetime, token_name_problem
 from domain.users import Role
 from migrations import migrate as apply_migrations
 from repositories.tokens import TokenRepository
 from repositories.users import UserConflict, UserRepository
 from resolvers.jobs import RunOutcome
+from resolvers.sign_in import set_password as change_password
 from resolvers.tokens import issue_token, revoke
 from schema.node import parse_global_id
 from server.app import create_app
@@ -200,6 +204,56 @@ def create_token(
     typer.echo(token)
 
 
+@cli.command("set-password")
+def set_password(
+    name: Annotated[str, typer.Option(help="The user's name.")],
+    role: Annotated[
+        Role | None, typer.Option(help="Create the user with this role if there is none by that name.")
+    ] = None,
+) -> None:
+    """Give a user a password for the web client, read from standard input (asked twice on
+    a terminal; otherwise its first line). It is stored only as an argon2id hash, and the
+    user's open web sessions are revoked."""
+    name = name.strip()
+    if not name:
+        fail("--name must not be empty")
+    if role is Role.PARTNER:
+        fail("a PARTNER is a portal: give it a token (create-token), not a password")
+    password = _read_password()
+    if problem := password_problem(password):
+        fail(f"the password {problem}")
+
+    async def work(db: AsyncDatabase) -> str:
+        users = UserRepository(db)
+        now = system_clock()
+        if role is not None:
+            user = await users.ensure_user(name, role, None, now)
+        elif (found := await users.by_name(name)) is not None:
+            user = found[0]
+        else:
+            fail(f"no user named {name!r}; pass --role to create one")
+        await change_password(users, TokenRepository(db), user.id, password, now)
+        return user.role.value
+
+    try:
+        role_name = _with_database(work)
+    except UserConflict as exc:
+        fail(str(exc))
+    typer.echo(f"password set for {name} ({role_name})")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("new password: ")
+        if getpass.getpass("again: ") != first:
+            fail("the two passwords differ")
+        return first
+    line = sys.stdin.readline()
+    if not line:
+        fail("no password on standard input")
+    return line.removesuffix("\n").removesuffix("\r")
+
+
 @cli.command("list-tokens")
 def list_tokens(
     all_: Annotated[bool, typer.Option("--all", help="Include revoked and expired tokens.")] = False,
@@ -283,6 +337,26 @@ def _outcome_line(outcome: RunOutcome) -> str:
     took = (run.finished_at - run.started_at).total_seconds()
     line = f"{outcome.job}: succeeded in {took:.1f} s, examined {result.examined}, changed {result.changed}"
     return f"{line}: {result.summary}" if result.summary else line
+
+
+@cli.command("export-schema")
+def export_schema(
+    check: Annotated[
+        bool, typer.Option(help="Only say whether schema.graphql is current (exit 2 if not).")
+    ] = False,
+) -> None:
+    """Write the GraphQL schema's SDL to schema.graphql (the committed contract)."""
+    from schema.contract import SDL_FILE, current_sdl
+
+    path = Path(__file__).with_name(SDL_FILE)
+    sdl = current_sdl()
+    if check:
+        if not path.exists() or path.read_text() != sdl:
+            fail(f"{SDL_FILE} differs from the live schema: run `python main.py export-schema`")
+        typer.echo(f"{SDL_FILE} is current")
+        return
+    path.write_text(sdl)
+    typer.echo(f"wrote {SDL_FILE} ({len(sdl.splitlines())} lines)")
 
 
 rollups_cli = typer.Typer(

@@ -7,15 +7,16 @@ the viewer may see, and an id out of scope is simply not found); resolvers mask 
 personal fields of records outside `Access.details` with `mask`. A new kind of record
 plugs in by saying which scope governs it and declaring its personal fields.
 
-| role            | customers (rows)       | personal data of        | dossiers            | purchases, touchpoints | tiers, RFM, churn risk |
-| --------------- | ---------------------- | ----------------------- | ------------------- | ---------------------- | ---------------------- |
-| ADMIN, CX_AGENT | all                    | all                     | all                 | all                    | all                    |
-| ACCOUNT_MANAGER | all                    | their book's customers  | their book          | their book's customers | their book's customers |
-| PARTNER         | shared with partner id | none                    | none                | none                   | none                   |
-| ANALYST         | all                    | none                    | all, people masked  | none (aggregates only) | all                    |
+| role            | customers (rows)       | personal data of        | dossiers            | purchases, touchpoints, points, coupons | tiers, RFM, churn risk |
+| --------------- | ---------------------- | ----------------------- | ------------------- | --------------------------------------- | ---------------------- |
+| ADMIN, CX_AGENT | all                    | all                     | all                 | all                                     | all                    |
+| ACCOUNT_MANAGER | all                    | their book's customers  | their book          | their book's customers                  | their book's customers |
+| PARTNER         | shared with partner id | none                    | none                | none                                    | none                   |
+| ANALYST         | all                    | none                    | all, people masked  | none (aggregates only)                  | all                    |
 
-Reports over the whole base (segments, experience, KPIs, complaint figures) are for
-ADMIN, CX_AGENT and ANALYST.
+`activity` also governs care plans and their tasks (a plan is about one customer, like a
+purchase). Reports over the whole base (segments, experience, KPIs, complaint figures, care
+activities and the care rules) are for ADMIN, CX_AGENT and ANALYST.
 """
 
 from __future__ import annotations
@@ -100,7 +101,9 @@ class Access:
     dossiers: Scope  # key accounts and every record kept in them
     people_in_dossiers: bool  # contacts' personal fields unmasked
     sees_sharing: bool  # a customer's sharedWith list
-    activity: Scope = NOTHING  # customers whose purchases and touchpoints they read
+    # customers whose purchases, touchpoints and loyalty (points, coupons, referrals) they
+    # read: points are earned from purchases and spent like them, the same need-to-know
+    activity: Scope = NOTHING
     figures: Scope = NOTHING  # customers whose tier, RFM and churn risk they read
 
     @property

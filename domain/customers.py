@@ -13,6 +13,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from domain.churn import ChurnRisk
+from domain.consent import Consent, ConsentChange
 from domain.figures import CustomerFigures
 from domain.lifecycle import LifecycleEvent, LifecycleStage
 from domain.validation import IDEMPOTENCY_KEY_MAX, LONG_TEXT_MAX, NAME_MAX, Problems
@@ -31,7 +32,17 @@ PHONE_INPUT_MAX = 40
 DEFAULT_PHONE_REGION = "CN"
 
 #: Profile fields a client may set, in the order problems are reported.
-PROFILE_FIELDS = ("name", "kind", "email", "phone", "birthday", "tags", "source", "shared_with")
+PROFILE_FIELDS = (
+    "name",
+    "kind",
+    "email",
+    "phone",
+    "birthday",
+    "child_birthday",
+    "tags",
+    "source",
+    "shared_with",
+)
 #: Partners a customer may be shared with, and how long a partner id may be.
 SHARED_WITH_MAX = 20
 PARTNER_ID_MAX = 64
@@ -57,6 +68,9 @@ class Customer:
     figures: CustomerFigures = field(default_factory=CustomerFigures)  # running totals, kept on write
     churn_risk: ChurnRisk | None = None  # as last scored (on a purchase, a touchpoint, the churn scan)
     figures_withheld: bool = False  # the viewer may not read figures, tier, RFM or churn risk
+    child_birthday: date | None = None  # for family-oriented care (a child's birthday card)
+    consent: Consent | None = field(default_factory=Consent)  # None only where masked
+    consent_history: list[ConsentChange] = field(default_factory=list)  # append-only
 
 
 def check_profile(
@@ -82,6 +96,9 @@ def check_profile(
     if "birthday" in changes:
         problems.birthday(changes["birthday"], "birthday", today)
         clean["birthday"] = changes["birthday"]
+    if "child_birthday" in changes:
+        problems.birthday(changes["child_birthday"], "childBirthday", today)
+        clean["child_birthday"] = changes["child_birthday"]
     if "tags" in changes:
         tags = problems.texts(changes["tags"], "tags", limit=TAG_MAX)
         clean["tags"] = list(dict.fromkeys(t.lower() for t in tags))

@@ -14,6 +14,11 @@ class ErrorCode(Enum):
     DUPLICATE = "DUPLICATE"
     INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    COUPON_USED = "COUPON_USED"
+    COUPON_EXPIRED = "COUPON_EXPIRED"
+    COUPON_NOT_YET_VALID = "COUPON_NOT_YET_VALID"
+    SIGN_IN_REFUSED = "SIGN_IN_REFUSED"  # the name or the password is wrong (never which)
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"  # failed sign-ins for a name: wait, then retry
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
-"""The business numbers behind tiers, RFM, churn risk and lapsing, as one value the
-settings build (every number has a default from domain.md and is a setting)."""
+"""The business numbers behind tiers, RFM, churn risk, lapsing and loyalty points, as one
+value the settings build (every number has a default from domain.md and is a setting)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from domain.churn import ChurnRules
+from domain.loyalty import LoyaltyRules
 from domain.rfm import RfmThresholds
 from domain.tiers import TierThresholds
 
@@ -17,3 +18,4 @@ class ValueRules:
     rfm: RfmThresholds = field(default_factory=RfmThresholds)
     churn: ChurnRules = field(default_factory=ChurnRules)
     lapse_days: int = 180  # no purchase for this long: the churn scan lapses the customer
+    loyalty: LoyaltyRules = field(default_factory=LoyaltyRules)  # points' lifetime, referral points

@@ -26,6 +26,9 @@ from migrations import (
     m0010_jobs,
     m0011_complaints,
     m0012_journeys,
+    m0013_loyalty,
+    m0014_care,
+    m0015_sign_in,
 )
 
 log = structlog.get_logger(__name__)
@@ -44,6 +47,9 @@ MIGRATIONS: tuple[ModuleType, ...] = (
     m0010_jobs,
     m0011_complaints,
     m0012_journeys,
+    m0013_loyalty,
+    m0014_care,
+    m0015_sign_in,
 )
 
 

@@ -1,6 +1,7 @@
 """Journeys and value (domain.md §1, §3, §8): purchases become recordable (lines, points, an
 idempotency key), touchpoints get their collection, customers carry their running figures
-(tier, RFM cell, churn risk) with the indexes their filters use, and the rollups reports
+(tier, RFM cell, churn risk) with the indexes their filters use, marketing consent with
+its history and a child's birthday, and the rollups reports
 read: experience and lifecycle totals per day and month, and RFM cells per last-purchase day."""
 
 from typing import Any
@@ -97,6 +98,29 @@ CUSTOMERS: dict[str, Any] = {
     **_CUSTOMERS,
     "properties": {
         **_CUSTOMERS["properties"],
+        "childBirthday": DATE,
+        "consent": {
+            "bsonType": "object",
+            "required": ["sms", "email", "phone"],
+            "properties": {
+                "sms": {"bsonType": "bool"},
+                "email": {"bsonType": "bool"},
+                "phone": {"bsonType": "bool"},
+            },
+        },
+        "consentHistory": {
+            "bsonType": "array",
+            "items": {
+                "bsonType": "object",
+                "required": ["channel", "given", "at", "source", "actor"],
+                "properties": {
+                    "channel": enum_of("SMS", "EMAIL", "PHONE"),
+                    "given": {"bsonType": "bool"},
+                    "at": DATE,
+                    "source": {**STRING, "maxLength": 100},
+                },
+            },
+        },
         "figures": {
             "bsonType": "object",
             "required": ["orders", "units", "spend", "touchpoints", "valueTier"],

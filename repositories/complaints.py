@@ -17,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 from domain.access import PersonalFields, Scope
 from domain.churn import ComplaintHistory
 from domain.complaints import (
+    OPEN_STATES,
     Clock,
     Compensation,
     Complaint,
@@ -424,6 +425,23 @@ class ComplaintRepository:
 
     async def counts_by_customer(self, customer_ids: Sequence[str]) -> dict[str, int]:
         return await count_children(self._complaints, "customerId", object_ids(customer_ids))
+
+    async def open_counts_by_customer(self, customer_ids: Sequence[str]) -> dict[str, int]:
+        """How many items of each customer are still open (not resolved, closed or
+        discarded), in one aggregate."""
+        pipeline: list[dict[str, Any]] = [
+            {
+                "$match": {
+                    "customerId": {"$in": object_ids(customer_ids)},
+                    "status": {"$in": sorted(s.value for s in OPEN_STATES)},
+                }
+            },
+            {"$group": {"_id": "$customerId", "n": {"$sum": 1}}},
+        ]
+        counts = {c: 0 for c in customer_ids}
+        for doc in await aggregate_all(self._complaints, pipeline):
+            counts[str(doc["_id"])] = doc["n"]
+        return counts
 
     async def page(self, where: ComplaintFilter, first: int | None, after: str | None) -> Page[Complaint]:
         return await find_page(self._complaints, self._query(where), NEWEST_FIRST, first, after, to_complaint)

@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from domain.access import EVERYTHING, PersonalFields, Scope
 from domain.churn import ChurnRisk, ChurnSignal
+from domain.consent import Consent, ConsentChange, ConsentChannel
 from domain.customers import Customer, CustomerKind
 from domain.errors import Duplicate, IdempotencyKeyReused, NotFound
 from domain.figures import CustomerFigures
@@ -60,7 +61,18 @@ class CustomerOrderField(Enum):
 
 #: A customer's personal data, declared once: masking reads `MASKED`, export and erasure
 #: read `PERSONAL_DOCUMENT_FIELDS` (what erasure removes or replaces, by document field).
-MASKED = PersonalFields(hidden=("email", "phone", "birthday", "lifecycle_history.reason"), names=("name",))
+MASKED = PersonalFields(
+    hidden=(
+        "email",
+        "phone",
+        "birthday",
+        "child_birthday",
+        "lifecycle_history.reason",
+        "consent",
+        "consent_history",
+    ),
+    names=("name",),
+)
 ERASED_NAME = "Erased customer"
 PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
     "name": ERASED_NAME,
@@ -69,6 +81,8 @@ PERSONAL_DOCUMENT_FIELDS: dict[str, Any] = {
     "emailKey": None,
     "phone": None,
     "birthday": None,
+    "childBirthday": None,
+    "consent": {"sms": False, "email": False, "phone": False},  # withdrawn; the history stays as proof
     "searchTerms": [],
     "searchPrefixes": [],
     "idempotencyKey": None,
@@ -205,19 +219,42 @@ def to_churn(doc: Mapping[str, Any] | None) -> ChurnRisk | None:
     return ChurnRisk(doc["score"], signals, doc["scoredAt"])
 
 
-def _field_of(array: str, index: int, field: str) -> dict[str, Any]:
-    """A field of an array's element, in a pipeline. Not `{"$arrayElemAt": ["$array.field", i]}`:
-    the embedded server does not traverse arrays in expression paths (it reads them as
-    missing)."""
-    return {"$let": {"vars": {"item": {"$arrayElemAt": [array, index]}}, "in": f"$$item.{field}"}}
-
-
 def _as_stored(doc: Mapping[str, Any]) -> dict[str, Any]:
     """A document as the database would give it back (times to the millisecond)."""
     return bson.decode(bson.encode(doc), codec_options=_AS_READ)
 
 
 _AS_READ: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
+
+
+def consent_document(consent: Consent) -> dict[str, bool]:
+    return {"sms": consent.sms, "email": consent.email, "phone": consent.phone}
+
+
+def consent_change_document(change: ConsentChange) -> dict[str, Any]:
+    actor = change.actor
+    return {
+        "channel": change.channel.value,
+        "given": change.given,
+        "at": change.at,
+        "source": change.source,
+        "actor": {"id": actor.id, "name": actor.name, "role": actor.role},
+    }
+
+
+def _consent(doc: Mapping[str, Any] | None) -> Consent:
+    return Consent(**{k: bool(v) for k, v in (doc or {}).items() if k in ("sms", "email", "phone")})
+
+
+def _consent_change(doc: Mapping[str, Any]) -> ConsentChange:
+    actor = doc["actor"]
+    return ConsentChange(
+        channel=ConsentChannel(doc["channel"]),
+        given=doc["given"],
+        at=doc["at"],
+        source=doc["source"],
+        actor=Actor(id=actor["id"], name=actor["name"], role=actor["role"]),
+    )
 
 
 def to_customer(doc: Mapping[str, Any]) -> Customer:
@@ -240,6 +277,9 @@ def to_customer(doc: Mapping[str, Any]) -> Customer:
         updated_at=doc["updatedAt"],
         figures=to_figures(figures),
         churn_risk=to_churn(figures.get("churnRisk") if figures else None),
+        child_birthday=day_of(doc.get("childBirthday")),
+        consent=_consent(doc.get("consent")),
+        consent_history=[_consent_change(c) for c in doc.get("consentHistory", [])],
     )
 
 
@@ -252,6 +292,8 @@ def _profile_set(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, s
             value = value.value
         elif name == "birthday":
             value = day(value)
+        elif name == "child_birthday":
+            name, value = "childBirthday", day(value)
         elif name == "shared_with":
             name = "sharedWith"
         if value is None:
@@ -277,6 +319,8 @@ def new_customer_document(
     object_id: ObjectId | None = None,
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
+    consent: Consent | None = None,
+    consent_history: Sequence[ConsentChange] = (),
 ) -> dict[str, Any]:
     to_set, _ = _profile_set(profile)
     doc: dict[str, Any] = {
@@ -289,6 +333,8 @@ def new_customer_document(
         "version": 1,
         "createdAt": now,
         "updatedAt": now,
+        "consent": consent_document(consent or Consent()),
+        "consentHistory": [consent_change_document(c) for c in consent_history],
     }
     if idempotency_key:
         doc["idempotencyKey"] = idempotency_key
@@ -329,11 +375,20 @@ class CustomerRepository:
         now: datetime,
         idempotency_key: str | None,
         fingerprint: str | None = None,
+        consent: Consent | None = None,
+        consent_history: Sequence[ConsentChange] = (),
     ) -> Customer:
         """Insert a new prospect. The idempotency key is honoured first: a retry returns
         the customer the key created (even when its email now collides), and the same
         key with a different request is refused."""
-        doc = new_customer_document(profile, now, idempotency_key=idempotency_key, fingerprint=fingerprint)
+        doc = new_customer_document(
+            profile,
+            now,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            consent=consent,
+            consent_history=consent_history,
+        )
         try:
             await self._customers.insert_one(doc)
         except DuplicateKeyError as exc:
@@ -353,15 +408,26 @@ class CustomerRepository:
         return await insert_missing(self._customers, docs)
 
     async def update_profile(
-        self, customer: Customer, expected_version: int, changes: Mapping[str, Any], now: datetime
+        self,
+        customer: Customer,
+        expected_version: int,
+        changes: Mapping[str, Any],
+        now: datetime,
+        consent: Consent | None = None,
+        consent_history: Sequence[ConsentChange] = (),
     ) -> Customer:
         to_set, to_unset = _profile_set(changes)
         name = changes.get("name", customer.name)
         email = changes.get("email", customer.email)
         to_set.update(search_fields(name, email))
+        push = None
+        if consent is not None:
+            to_set["consent"] = consent_document(consent)
+        if consent_history:
+            push = {"consentHistory": {"$each": [consent_change_document(c) for c in consent_history]}}
         try:
             return await self._versioned(
-                customer.id, expected_version, now, set_fields=to_set, unset_fields=to_unset
+                customer.id, expected_version, now, set_fields=to_set, unset_fields=to_unset, push=push
             )
         except DuplicateKeyError as exc:
             if EMAIL_INDEX in str(exc):
@@ -452,6 +518,35 @@ class CustomerRepository:
         )
         return to_customer(doc) if doc is not None else None
 
+    async def ids(self, where: CustomerFilter, limit: int) -> list[str]:
+        """The ids of the customers matching `where` (not erased), at most `limit` of them,
+        in id order: whom a bulk issue reaches."""
+        query = within(self._query(where), {"erasedAt": {"$exists": False}})
+        cursor = self._customers.find(query, {"_id": 1}).sort("_id", 1).limit(limit).batch_size(limit)
+        return [str(d["_id"]) async for d in cursor]
+
+    async def each(self, batch: int = 1000) -> AsyncIterator[Customer]:
+        """Every customer not erased, in id order (seeding loyalty for a whole base)."""
+        cursor = self._customers.find({"erasedAt": {"$exists": False}}).sort("_id", 1).batch_size(batch)
+        async for doc in cursor:
+            yield to_customer(doc)
+
+    async def mark_referred(self, customer_id: str, referrer_id: str, session: AsyncClientSession) -> bool:
+        """Record who referred the customer, only while they have bought nothing and were
+        not referred before. In the referral's transaction: it writes the document a first
+        purchase writes, so a referral and a first purchase that race serialise instead of
+        the purchase missing the referral."""
+        done = await self._customers.update_one(
+            {
+                "_id": to_object_id(customer_id),
+                "referredBy": {"$exists": False},
+                "$or": [{"figures": {"$exists": False}}, {"figures.orders": 0}],
+            },
+            {"$set": {"referredBy": ObjectId(referrer_id)}},
+            session=session,
+        )
+        return done.modified_count == 1
+
     async def set_churn_risks(self, scores: Sequence[tuple[str, ChurnRisk | None]]) -> int:
         """Store freshly computed churn risks (the scan); returns how many changed."""
         requests = [
@@ -523,15 +618,21 @@ class CustomerRepository:
         """How many customers were in each stage at `moment`, from their histories (the
         stage a customer was created in is the first move's `from`, PROSPECT without moves)."""
         before = {"$filter": {"input": "$lifecycleHistory", "cond": {"$lt": ["$$this.at", moment]}}}
+
+        def field_of(array: str, index: int, field: str) -> dict[str, Any]:
+            # The element's field through $let: a path into an array of documents
+            # ("$moves.to") is not read by every MongoDB-compatible server (SecantusDB: null).
+            return {"$let": {"vars": {"e": {"$arrayElemAt": [array, index]}}, "in": f"$$e.{field}"}}
+
         pipeline: list[dict[str, Any]] = [
             {"$match": {"createdAt": {"$lt": moment}}},
-            {"$project": {"moves": before, "first": _field_of("$lifecycleHistory", 0, "from")}},
+            {"$project": {"moves": before, "first": field_of("$lifecycleHistory", 0, "from")}},
             {
                 "$group": {
                     "_id": {
                         "$cond": [
                             {"$gt": [{"$size": "$moves"}, 0]},
-                            _field_of("$moves", -1, "to"),
+                            field_of("$moves", -1, "to"),
                             {"$ifNull": ["$first", INITIAL_STAGE.value]},
                         ]
                     },

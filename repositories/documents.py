@@ -8,12 +8,15 @@ from typing import Any, TypeVar
 
 from bson import Decimal128, ObjectId
 from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError
 
 from domain.errors import NotFound, VersionConflict
 from domain.money import Money
 from repositories.ids import to_object_id
 
 T = TypeVar("T")
+
+DUPLICATE_KEY = 11000
 
 
 def day(value: date | None) -> datetime | None:
@@ -66,6 +69,29 @@ def _among(ids: list[Any]) -> dict[str, Any]:
     if len(ids) > IN_MAX and all(isinstance(i, ObjectId) for i in ids):
         return {"_id": {"$gte": min(ids), "$lte": max(ids)}}
     return {"_id": {"$in": ids}}
+
+
+#: Documents per insert when seeding: each insert is one operation under the deadline
+#: (RAPPORT_MONGODB_TIMEOUT_MS), which a busy embedded server needs seconds for at 1,000.
+INSERT_CHUNK = 250
+
+
+async def insert_new(collection: Any, docs: list[dict[str, Any]]) -> int:
+    """Insert the documents whose _id is not there yet, in unordered inserts whose
+    duplicate-key errors are the documents already there (idempotent bulk seeding);
+    returns how many were added. Unlike insert_missing it sends no `$in` of every id,
+    which the embedded server answers in time quadratic in the ids (600 ids: ~2 s)."""
+    added = 0
+    for start in range(0, len(docs), INSERT_CHUNK):
+        try:
+            result = await collection.insert_many(docs[start : start + INSERT_CHUNK], ordered=False)
+        except BulkWriteError as error:
+            if any(e.get("code") != DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+                raise
+            added += int(error.details.get("nInserted", 0))
+        else:
+            added += len(result.inserted_ids)
+    return added
 
 
 #: Loader queries return everything asked for in one reply (up to MongoDB's 16 MB

@@ -7,16 +7,22 @@ from __future__ import annotations
 
 from repositories import (
     audit,
+    care,
+    care_activities,
+    care_letters,
     complaint_stats,
     complaints,
     contacts,
     contracts,
+    coupons,
     customers,
     jobs,
     key_accounts,
+    loyalty,
     records,
     rollups,
     service_keys,
+    sign_in,
     tokens,
     touchpoints,
     users,
@@ -37,9 +43,17 @@ CUSTOMER_DATA: tuple[Holding, ...] = (
     complaints.NEEDS_DATA,
     records.PURCHASE_PERSONAL_DATA,
     touchpoints.PERSONAL_DATA,
+    care.PLANS_DATA,
+    care.TASKS_DATA,
+    care_letters.TOTALS_DATA,
+    loyalty.LEDGER_PERSONAL_DATA,
+    loyalty.LOTS_PERSONAL_DATA,
+    loyalty.BALANCES_PERSONAL_DATA,
+    loyalty.REFERRALS_PERSONAL_DATA,
+    coupons.PERSONAL_DATA,
 )
 
-#: Staff, their tokens, the audit log (ids and codes only), service keys, migrations,
+#: Staff, their tokens and failed sign-ins, the audit log (ids and codes only), service keys, migrations,
 #: job leases and runs (names, times and counts).
 NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
     {
@@ -47,6 +61,7 @@ NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
         tokens.TOKENS,
         audit.AUDIT_LOG,
         service_keys.COLLECTION,
+        sign_in.COLLECTION,  # failed sign-ins per staff name typed: nothing about a customer
         "_migrations",
         complaints.POLICIES,
         complaints.DEPARTMENTS,
@@ -55,5 +70,8 @@ NOTHING_ABOUT_CUSTOMERS: frozenset[str] = frozenset(
         jobs.LEASES,
         jobs.RUNS,
         *rollups.ROLLUPS,  # totals by day, channel, stage and score cell: nothing about one customer
+        care.TEMPLATES,  # care rules
+        care.HOLIDAYS,
+        care_activities.ACTIVITIES,  # campaigns and their totals: nothing about one customer
     }
 )

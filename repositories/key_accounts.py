@@ -52,6 +52,7 @@ class KeyAccountFilter:
     manager_id: str | None = None
     grade: Grade | None = None
     visit_overdue: bool | None = None
+    visit_due_before: datetime | None = None  # next visit due before this (overdue included)
     now: datetime | None = None
     only_ids: Sequence[str] | None = None  # e.g. accounts with contracts ending soon
     scope: Scope = EVERYTHING  # the accounts the viewer may read
@@ -310,6 +311,8 @@ class KeyAccountRepository:
             clauses.append({"grade": where.grade.value})
         if where.visit_overdue is not None:
             clauses.append({"nextVisitDueAt": {"$lt" if where.visit_overdue else "$gte": where.now}})
+        if where.visit_due_before is not None:
+            clauses.append({"nextVisitDueAt": {"$lt": where.visit_due_before}})
         if where.only_ids is not None:
             clauses.append({"_id": {"$in": object_ids(where.only_ids)}})
         query = clauses[0] if len(clauses) == 1 else {"$and": clauses} if clauses else {}

@@ -154,12 +154,14 @@ async def find_child_pages(
     first: int | None,
     after: str | None,
     to_item: Callable[[Mapping[str, Any]], T],
+    where: Mapping[str, Any] | None = None,
 ) -> dict[str, Page[T]]:
     """The same page of children for many parents in one aggregate: children are ranked
-    within their parent and at most first+1 kept per parent. Totals are not counted
-    here (see count_children): a page's count_total is set by whoever asks for it."""
+    within their parent and at most first+1 kept per parent (only those matching `where`,
+    when given). Totals are not counted here (see count_children): a page's count_total
+    is set by whoever asks for it."""
     size = check_page_size(first)
-    match: dict[str, Any] = {parent_field: {"$in": parent_ids}}
+    match: dict[str, Any] = {parent_field: {"$in": parent_ids}, **(where or {})}
     if after:
         match = {"$and": [match, after_filter(after, key)]}
     direction = -1 if key.descending else 1
@@ -194,10 +196,12 @@ async def _not_counted() -> int:
     raise RuntimeError("count_total of a child page must be supplied by its loader")
 
 
-async def count_children(collection: Any, parent_field: str, parent_ids: list[ObjectId]) -> dict[str, int]:
-    """How many children each parent has, in one aggregate."""
+async def count_children(
+    collection: Any, parent_field: str, parent_ids: list[ObjectId], where: Mapping[str, Any] | None = None
+) -> dict[str, int]:
+    """How many children each parent has (matching `where`, when given), in one aggregate."""
     pipeline: list[dict[str, Any]] = [
-        {"$match": {parent_field: {"$in": parent_ids}}},
+        {"$match": {parent_field: {"$in": parent_ids}, **(where or {})}},
         {"$group": {"_id": f"${parent_field}", "n": {"$sum": 1}}},
     ]
     counts = {str(p): 0 for p in parent_ids}

@@ -127,6 +127,15 @@ class TokenRepository:
         current = await self._tokens.find_one({"_id": oid})
         return (to_token(current) if current else None), False
 
+    async def revoke_named(self, user_id: str, name: str, now: datetime) -> int:
+        """Revoke every unrevoked token of the user with this name (e.g. their web
+        sessions); how many were revoked."""
+        result = await self._tokens.update_many(
+            {"userId": to_object_id(user_id), "name": name, "revokedAt": {"$exists": False}},
+            {"$set": {"revokedAt": now}},
+        )
+        return result.modified_count
+
     async def by_ids(self, ids: list[str]) -> list[ApiToken | None]:
         return await by_ids(self._tokens, ids, to_token)
 

@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from domain.search import fold
 from domain.users import Role, User
 from repositories.documents import by_ids
+from repositories.ids import to_object_id
 from repositories.pagination import Page, SortKey, find_page
 from repositories.search import combine, search_clauses, search_fields
 
@@ -80,6 +81,20 @@ class UserRepository:
                 + (f" and partner {user.partner_id}" if user.partner_id else "")
             )
         return user
+
+    async def by_name(self, name: str) -> tuple[User, str | None] | None:
+        """The user with exactly this name and their password's hash (None: no password)."""
+        doc = await self._users.find_one({"name": name})
+        return (_user(doc), doc.get("passwordHash")) if doc else None
+
+    async def set_password_hash(self, user_id: str, password_hash: str, now: datetime) -> User | None:
+        """Replace the user's password hash (None: no such user)."""
+        doc = await self._users.find_one_and_update(
+            {"_id": to_object_id(user_id)},
+            {"$set": {"passwordHash": password_hash, "passwordChangedAt": now}},
+            return_document=True,
+        )
+        return _user(doc) if doc else None
 
     async def page(self, where: UserFilter, first: int | None, after: str | None) -> Page[User]:
         clauses: list[dict[str, Any]] = []

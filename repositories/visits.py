@@ -15,8 +15,16 @@ from domain.access import Scope
 from domain.errors import NotFound
 from domain.key_accounts import FollowUp, VisitFindings, VisitLog
 from repositories.access import kept_in_key_accounts, within
-from repositories.documents import by_ids, find_all, insert_missing, object_ids, without_none
-from repositories.pagination import Page, SortKey, count_children, find_child_pages
+from repositories.documents import aggregate_all, by_ids, find_all, insert_missing, object_ids, without_none
+from repositories.pagination import (
+    Page,
+    SortKey,
+    after_filter,
+    check_page_size,
+    count_children,
+    encode_cursor,
+    find_child_pages,
+)
 from repositories.personal_data import Holding, Owner
 
 COLLECTION = "visit_logs"
@@ -24,6 +32,8 @@ COLLECTION = "visit_logs"
 #: kept on erasure (the people it names are contacts, referenced by id).
 PERSONAL_DATA = Holding(COLLECTION, Owner.KEY_ACCOUNT, ("keyAccountId",))
 LATEST_FIRST = SortKey("visitedAt", descending=True)
+#: Open follow-ups across visits, soonest due first (`_due` is set in the pipeline).
+DUE_FIRST = SortKey("_due")
 
 
 def visit_document(visit: VisitLog) -> dict[str, Any]:
@@ -134,6 +144,43 @@ class VisitRepository:
         if visit is None:
             raise NotFound("no follow-up with this id", "followUpId")
         return visit  # already done: a retry changes nothing
+
+    async def open_follow_ups(
+        self, due_before: datetime, scope: Scope, first: int | None, after: str | None
+    ) -> Page[tuple[VisitLog, FollowUp]]:
+        """Follow-ups not done yet and due before `due_before` (overdue ones first, as all
+        are soonest due first), across the visits in scope, each with its visit. Keyset
+        pages on (due time, follow-up id)."""
+        size = check_page_size(first)
+        open_and_due = {"doneAt": {"$exists": False}, "dueAt": {"$lt": due_before}}
+        match = within({"followUps": {"$elemMatch": open_and_due}}, kept_in_key_accounts(scope))
+        unwound: list[dict[str, Any]] = [
+            {"$match": match},
+            {"$addFields": {"_all": "$followUps", "_visitId": "$_id"}},
+            {"$unwind": "$followUps"},
+            {"$match": {f"followUps.{k}": v for k, v in open_and_due.items()}},
+            {"$addFields": {"_due": "$followUps.dueAt", "_id": "$followUps.id"}},
+        ]
+        paged = [*unwound, {"$match": after_filter(after, DUE_FIRST)}] if after else list(unwound)
+        docs = await aggregate_all(
+            self._visits, [*paged, {"$sort": {"_due": 1, "_id": 1}}, {"$limit": size + 1}]
+        )
+
+        def item(doc: Mapping[str, Any]) -> tuple[VisitLog, FollowUp]:
+            visit = to_visit({**doc, "_id": doc["_visitId"], "followUps": doc["_all"]})
+            follow_up_id = str(doc["_id"])
+            return visit, next(f for f in visit.follow_ups if f.id == follow_up_id)
+
+        async def count() -> int:
+            counted = await aggregate_all(self._visits, [*unwound, {"$count": "n"}])
+            return int(counted[0]["n"]) if counted else 0
+
+        return Page(
+            items=[(encode_cursor(d, DUE_FIRST), item(d)) for d in docs[:size]],
+            has_next_page=len(docs) > size,
+            has_previous_page=after is not None,
+            count_total=count,
+        )
 
     async def pages_by_key_account(
         self, key_account_ids: Sequence[str], first: int | None, after: str | None

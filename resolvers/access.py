@@ -12,8 +12,9 @@ from domain.complaints import Complaint
 from domain.customers import Customer, CustomerKind
 from domain.figures import CustomerFigures
 from domain.key_accounts import Contact, ContactLink, ContactRelationship, KeyAccount
+from domain.loyalty import LedgerEntry
 from domain.touchpoints import Touchpoint
-from repositories import complaints, contacts, customers, key_accounts, touchpoints
+from repositories import complaints, contacts, customers, key_accounts, loyalty, touchpoints
 
 _ORGANISATION_MASKED = dataclasses.replace(customers.MASKED, names=())
 
@@ -58,3 +59,9 @@ def shown_touchpoint(access: Access, touchpoint: Touchpoint) -> Touchpoint:
     return (
         touchpoint if access.shows_customer(touchpoint.customer_id) else mask(touchpoint, touchpoints.MASKED)
     )
+
+
+def shown_entry(access: Access, entry: LedgerEntry) -> LedgerEntry:
+    """A redemption's reason and an award's note are about the customer: masked as the
+    customer is (the points, kinds and times are not personal)."""
+    return entry if access.shows_customer(entry.customer_id) else mask(entry, loyalty.MASKED)

@@ -7,8 +7,12 @@ from collections.abc import Iterable
 
 from domain.audit import AuditEntry, AuditFilter, check_filter, may_read_audit_log, new_entry
 from domain.errors import Forbidden
+from domain.tokens import ApiToken
+from domain.users import User
+from repositories.audit import AuditRepository
 from repositories.pagination import Page
 from resolvers.context import Context
+from resolvers.sign_in import SignInContext
 
 
 def mutation_entry(
@@ -29,6 +33,27 @@ def mutation_entry(
         error_codes=error_codes,
         request_id=ctx.request_id,
     )
+
+
+def sign_in_entry(
+    ctx: SignInContext, operation: str, user: User, token: ApiToken, ids: Iterable[str]
+) -> AuditEntry:
+    """The entry of a sign-in: by the user who signed in, with the session it opened."""
+    return new_entry(
+        id=AuditRepository.new_id(),
+        at=ctx.clock(),
+        actor=user,
+        token_id=token.id,
+        token_name=token.name,
+        operation=operation,
+        ids=ids,
+        error_codes=[],
+        request_id=ctx.request_id,
+    )
+
+
+async def record_sign_in(ctx: SignInContext, entry: AuditEntry) -> None:
+    await AuditRepository(ctx.db).insert(entry)
 
 
 async def record(ctx: Context, entry: AuditEntry) -> None:

@@ -17,6 +17,7 @@ from repositories.complaints import ComplaintRepository
 from repositories.customers import CustomerRepository
 from repositories.rollups import LIFECYCLE, PeriodRollups, transition_increments
 from repositories.transactions import in_transaction
+from resolvers import effects
 from resolvers.jobs import JobContext
 from resolvers.journeys import SYSTEM
 
@@ -76,9 +77,11 @@ async def churn_scan(job: JobContext) -> JobResult:
         async def record(
             session: AsyncClientSession, customer_id: str = customer_id, event: LifecycleEvent = event
         ) -> bool:
-            if await customers.record_transition_in(customer_id, None, event, session) is None:
+            moved = await customers.record_transition_in(customer_id, None, event, session)
+            if moved is None:
                 return False  # moved meanwhile (or by a run before this one): nothing to do
             await lifecycle.add([(event.at.date(), transition_increments(event))], session)
+            await effects.after_stage_move(job.db, rules, moved, event, session)
             return True
 
         if await in_transaction(job.db, record):

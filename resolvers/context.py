@@ -13,6 +13,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.access import Access, access_for, needs_book
+from domain.care import CareRules
 from domain.clock import Clock
 from domain.complaints import DEFAULT_COMPENSATION_LIMIT, Complaint, CustomerNeed, ImprovementAction
 from domain.customers import DEFAULT_PHONE_REGION, Customer
@@ -43,7 +44,9 @@ from resolvers.access import (
     shown_link,
     shown_touchpoint,
 )
+from resolvers.care_loaders import CareLoaders
 from resolvers.loaders import BatchLoader, ChildPagesLoader, JourneyLoader
+from resolvers.loyalty import LoyaltyReads
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Context:
     cursor_key: bytes = field(default=b"", repr=False)
     compensation_limit: Decimal = DEFAULT_COMPENSATION_LIMIT  # what a handler grants unapproved
     value_rules: ValueRules = field(default_factory=ValueRules)  # tiers, RFM, churn, lapsing
+    care_rules: CareRules = field(default_factory=CareRules)  # activation days, letter cadence, targets
     _access: asyncio.Future[Access] | None = field(default=None, init=False, repr=False)
 
     # --- the access policy (domain.access), decided once per request ---
@@ -124,6 +128,11 @@ class Context:
         _, readable = await self._complaint_parents(ids)
         counts = await self.complaints.counts_by_customer(readable) if readable else {}
         return {k: counts.get(k, 0) for k in ids}
+
+    async def _visible_open_complaint_counts(self, ids: Sequence[str]) -> list[int]:
+        _, readable = await self._complaint_parents(ids)
+        counts = await self.complaints.open_counts_by_customer(readable) if readable else {}
+        return [counts.get(k, 0) for k in ids]
 
     async def visible_touchpoints(self, ids: Sequence[str]) -> list[Touchpoint | None]:
         access = await self.access()
@@ -238,6 +247,16 @@ class Context:
     def audit_log(self) -> AuditRepository:
         return AuditRepository(self.db)
 
+    @cached_property
+    def care(self) -> CareLoaders:
+        """Care plans, tasks, activities and letter totals: repositories and loaders."""
+        return CareLoaders(self)
+
+    @cached_property
+    def loyalty(self) -> LoyaltyReads:
+        """Points, coupons and referrals: their repositories and loaders."""
+        return LoyaltyReads(self)
+
     # --- loaders: <entity>_by_<key> ---
     @cached_property
     def customer_by_id(self) -> BatchLoader[str, Customer | None]:
@@ -278,6 +297,10 @@ class Context:
     @cached_property
     def complaints_by_customer_id(self) -> ChildPagesLoader:
         return ChildPagesLoader(self._visible_complaint_pages, self._visible_complaint_counts)
+
+    @cached_property
+    def open_complaint_count_by_customer_id(self) -> BatchLoader[str, int]:
+        return BatchLoader(self._visible_open_complaint_counts)
 
     @cached_property
     def department_by_id(self) -> BatchLoader[str, dict[str, Any] | None]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from domain.access import Scope
+from domain.consent import CONSENT_SOURCE_MAX, Consent, consent_changes
 from domain.customers import (
     Customer,
     check_idempotency_key,
@@ -20,10 +21,12 @@ from domain.errors import BadArgument, InvalidTransition, VersionConflict
 from domain.lifecycle import Actor, LifecycleAction, LifecycleEvent, transition
 from domain.rfm import Segment, segment_areas
 from domain.search import search_words
+from domain.validation import Problems
 from repositories.customers import CustomerFilter, CustomerOrderField
 from repositories.pagination import Page
 from repositories.rollups import transition_increments
 from repositories.transactions import in_transaction
+from resolvers import effects
 from resolvers.access import shown_customer
 from resolvers.context import Context
 from resolvers.outcome import Outcome, attempt
@@ -34,29 +37,72 @@ def _check_version(customer: Customer, expected_version: int) -> None:
         raise VersionConflict.stale("customer", customer.version, expected_version)
 
 
+@dataclass(frozen=True)
+class ConsentRequest:
+    """Consent as a client sent it: the three channels and where it was given."""
+
+    consent: Consent
+    source: str | None = None
+
+
+def _consent_source(ctx: Context, source: str | None) -> str:
+    """Where consent was given: as the client says, else the token it came with (the
+    integration or session that sent it)."""
+    problems = Problems()
+    text = problems.text(source, "consent.source", required=False, limit=CONSENT_SOURCE_MAX)
+    problems.raise_if_any()
+    return text or (ctx.token.name if ctx.token is not None else "api")
+
+
 async def create_customer(
-    ctx: Context, profile: Mapping[str, Any], idempotency_key: str | None
+    ctx: Context,
+    profile: Mapping[str, Any],
+    idempotency_key: str | None,
+    consent: ConsentRequest | None = None,
 ) -> Outcome[Customer]:
     async def work() -> Customer:
         key = check_idempotency_key(idempotency_key)
         clean = check_profile(profile, ctx.clock().date(), creating=True, phone_region=ctx.phone_region)
-        return await ctx.customers.create(clean, ctx.clock(), key, request_fingerprint(clean))
+        now = ctx.clock()
+        given = consent.consent if consent else Consent()
+        source = _consent_source(ctx, consent.source if consent else None)
+        history = consent_changes(Consent(), given, now, source, _actor(ctx))
+        asked = {**clean, "consent": [given.sms, given.email, given.phone]} if history else clean
+        fingerprint = request_fingerprint(asked)
+        return await ctx.customers.create(clean, now, key, fingerprint, given, history)
 
     return await attempt(work())
 
 
+def _actor(ctx: Context) -> Actor:
+    viewer = ctx.viewer
+    return Actor(id=viewer.id, name=viewer.name, role=viewer.role.value)
+
+
 async def update_customer(
-    ctx: Context, customer_id: str, expected_version: int, changes: Mapping[str, Any]
+    ctx: Context,
+    customer_id: str,
+    expected_version: int,
+    changes: Mapping[str, Any],
+    consent: ConsentRequest | None = None,
 ) -> Outcome[Customer]:
     async def work() -> Customer:
         clean = check_profile(changes, ctx.clock().date(), creating=False, phone_region=ctx.phone_region)
+        source = _consent_source(ctx, consent.source) if consent else ""
         customer = await ctx.customers.get(customer_id, (await ctx.access()).customers, "id")
         if customer.erased_at is not None:
             raise InvalidTransition("an erased customer's profile cannot be written again", "id")
         _check_version(customer, expected_version)
-        if not clean:
+        now = ctx.clock()
+        history = []
+        if consent is not None:
+            history = consent_changes(
+                customer.consent or Consent(), consent.consent, now, source, _actor(ctx)
+            )
+        if not clean and not history:
             return customer
-        return await ctx.customers.update_profile(customer, expected_version, clean, ctx.clock())
+        given = consent.consent if history and consent else None
+        return await ctx.customers.update_profile(customer, expected_version, clean, now, given, history)
 
     return await attempt(work())
 
@@ -91,6 +137,7 @@ async def record_transition(
     async def record(session: AsyncClientSession) -> Customer:
         saved = await ctx.customers.record_transition(customer_id, expected_version, event, session)
         await ctx.lifecycle_rollups.add([(event.at.date(), transition_increments(event))], session)
+        await effects.after_stage_move(ctx.db, ctx.value_rules, saved, event, session)
         return saved
 
     return await in_transaction(ctx.db, record)

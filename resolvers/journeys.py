@@ -40,6 +40,7 @@ from repositories.rollups import (
 )
 from repositories.touchpoints import to_touchpoint, touchpoint_document
 from repositories.transactions import in_transaction
+from resolvers import effects
 from resolvers.access import shown_customer, shown_touchpoint
 from resolvers.context import Context
 from resolvers.loaders import JourneyRequest
@@ -189,9 +190,12 @@ async def _write_purchase(
         session,
     )
     await move_rfm_cell(ctx, before, stored_cell, after, session)
+    recorded = to_purchase(doc)
     if event is not None:
         await ctx.lifecycle_rollups.add([(event.at.date(), transition_increments(event))], session)
-    return Recorded(to_purchase(doc), saved)
+        await effects.after_stage_move(ctx.db, rules, saved, event, session)
+    await effects.after_purchase(ctx.db, rules, recorded, saved, session)
+    return Recorded(recorded, saved)
 
 
 async def move_rfm_cell(
@@ -257,7 +261,9 @@ async def record_touchpoint(ctx: Context, request: TouchpointRequest) -> Outcome
                 checked.channel.value, checked.stage.value, checked.satisfaction, checked.nps, doc["impact"]
             )
             await ctx.experience_rollups.add([(checked.occurred_at.date(), increments)], session)
-            return Recorded(to_touchpoint(doc), saved)
+            touchpoint = to_touchpoint(doc)
+            await effects.after_touchpoint(ctx.db, rules, touchpoint, saved, session)
+            return Recorded(touchpoint, saved)
 
         recorded = await _record_once(
             ctx,

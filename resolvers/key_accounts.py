@@ -63,6 +63,11 @@ class KeyAccountQuery:
     grade: Grade | None = None
     visit_overdue: bool | None = None
     contract_ends_within_days: int | None = None
+    visit_due_within_days: int | None = None
+
+
+#: The longest look ahead for visits due (a year: the longest cadence is half of one).
+VISIT_DUE_WINDOW_DAYS_MAX = 366
 
 
 async def list_key_accounts(
@@ -79,8 +84,16 @@ async def list_key_accounts(
             )
         today = now.date()
         only_ids = await ctx.contracts.key_accounts_with_contracts_ending(today, today + timedelta(days=days))
+    due_before = None
+    if (days := query.visit_due_within_days) is not None:
+        if not 0 <= days <= VISIT_DUE_WINDOW_DAYS_MAX:
+            raise BadArgument(
+                f"visitDueWithinDays is from 0 to {VISIT_DUE_WINDOW_DAYS_MAX}", "filter.visitDueWithinDays"
+            )
+        due_before = now + timedelta(days=days)
     where = KeyAccountFilter(
         manager_id=query.manager_id,
+        visit_due_before=due_before,
         grade=query.grade,
         visit_overdue=query.visit_overdue,
         now=now,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from domain.access import EVERYTHING
-from domain.errors import ErrorCode, NotFound
+from domain.errors import BadArgument, ErrorCode, NotFound
 from domain.key_accounts import FollowUp, VisitFindings, VisitLog, check_visit, next_visit_due
 from domain.validation import Problems
+from repositories.pagination import Page
 from repositories.transactions import in_transaction
 from resolvers.context import Context
 from resolvers.key_accounts import editable_account
@@ -31,6 +32,22 @@ async def follow_ups_by_ids(ctx: Context, ids: list[str]) -> list[tuple[VisitLog
         follow_up = next((f for f in visit.follow_ups if f.id == follow_up_id), None) if visit else None
         found.append((visit, follow_up) if visit and follow_up else None)
     return found
+
+
+#: How far ahead the open follow-ups are listed at most (a year).
+FOLLOW_UP_WINDOW_DAYS_MAX = 366
+
+
+async def list_open_follow_ups(
+    ctx: Context, due_within_days: int | None, first: int | None, after: str | None
+) -> Page[tuple[VisitLog, FollowUp]]:
+    """Open follow-ups in the viewer's dossiers due within N days (0: the overdue ones),
+    soonest first."""
+    days = FOLLOW_UP_WINDOW_DAYS_MAX if due_within_days is None else due_within_days
+    if not 0 <= days <= FOLLOW_UP_WINDOW_DAYS_MAX:
+        raise BadArgument(f"dueWithinDays is from 0 to {FOLLOW_UP_WINDOW_DAYS_MAX}", "dueWithinDays")
+    access = await ctx.access()
+    return await ctx.visits.open_follow_ups(ctx.clock() + timedelta(days=days), access.dossiers, first, after)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 
 from schema.audit import AuditQueries
 from schema.audit_trail import audit_mutations
+from schema.care import CareMutations, CareQueries
 from schema.complaints import ComplaintMutations, ComplaintQueries
 from schema.contacts import ContactMutations
 from schema.contracts import ContractMutations
@@ -24,13 +25,15 @@ from schema.error_policy import classify
 from schema.journeys import JourneyMutations
 from schema.key_accounts import KeyAccountMutations, KeyAccountQueries
 from schema.limits import QueryCostLimiter, QueryLimits, RepeatedDirectiveRule
+from schema.loyalty import LoyaltyMutations
 from schema.node import NodeQueries
 from schema.personal_data import PersonalDataMutations, PersonalDataQueries
 from schema.reports import ReportQueries
 from schema.scalars import SCALARS
+from schema.sign_in import SignInMutations
 from schema.tokens import TokenMutations, TokenQueries
 from schema.users import UserQueries
-from schema.visits import VisitMutations
+from schema.visits import VisitMutations, VisitQueries
 
 
 class RapportSchema(strawberry.Schema):
@@ -62,6 +65,8 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             PersonalDataQueries,
             ComplaintQueries,
             ReportQueries,
+            CareQueries,
+            VisitQueries,
         ),
     )
     mutation = merge_types(
@@ -76,6 +81,9 @@ def build_schema(limits: QueryLimits) -> strawberry.Schema:
             PersonalDataMutations,
             ComplaintMutations,
             JourneyMutations,
+            CareMutations,
+            LoyaltyMutations,
+            SignInMutations,
         ),
     )
     audit_mutations(mutation)  # one audit entry per root mutation field

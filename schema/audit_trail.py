@@ -26,8 +26,9 @@ from domain.audit import AuditEntry
 from domain.errors import Forbidden
 from repositories.availability import database_unavailable
 from resolvers import audit as use_cases
+from resolvers.sign_in import SignInContext
 from schema.error_policy import BAD_USER_INPUT, CLIENT_MISTAKES, INTERNAL_SERVER_ERROR, SERVICE_UNAVAILABLE
-from schema.node import Node, node_global_id
+from schema.node import Node, global_id, node_global_id
 
 log = structlog.get_logger("rapport.audit")
 
@@ -35,6 +36,8 @@ log = structlog.get_logger("rapport.audit")
 GLOBAL_ID_MAX = 100
 #: How deep the input is searched for ids (input objects hold lists of inputs at most).
 INPUT_DEPTH = 6
+#: Input fields never read, not even for ids: a password could look like one.
+SECRET_INPUT_FIELDS = frozenset({"password"})
 
 
 def error_code(error: BaseException) -> str:
@@ -59,7 +62,8 @@ def input_ids(value: Any, depth: int = INPUT_DEPTH) -> Iterator[str]:
             yield found
     elif depth and dataclasses.is_dataclass(value) and not isinstance(value, type):
         for field in dataclasses.fields(value):
-            yield from input_ids(getattr(value, field.name, None), depth - 1)
+            if field.name not in SECRET_INPUT_FIELDS:
+                yield from input_ids(getattr(value, field.name, None), depth - 1)
     elif depth and isinstance(value, dict):
         for item in value.values():
             yield from input_ids(item, depth - 1)
@@ -98,6 +102,8 @@ class AuditedMutation(FieldExtension):
     async def resolve_async(
         self, next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any
     ) -> Any:
+        if isinstance(info.context, SignInContext):
+            return await _signed_in(next_, source, info, **kwargs)
         ids = list(input_ids(kwargs))
         try:
             result = await next_(source, info, **kwargs)
@@ -132,6 +138,26 @@ async def _record(info: Info, ids: list[str], codes: list[str], raised: Exceptio
         log.error("audit entry not written", **_loggable(entry), exc_info=write_error)
         if raised is None:
             raise
+
+
+async def _signed_in(next_: AsyncExtensionResolver, source: Any, info: Info, **kwargs: Any) -> Any:
+    """A request without a token (only signIn runs there). A session opened is recorded
+    with the user who signed in as the actor and the new session as the token; a refused
+    sign-in is recorded like a 401, which is to say not here (its count is kept in
+    sign_in_failures, and the server logs nothing of what was typed)."""
+    result = await next_(source, info, **kwargs)
+    session = getattr(result, "_session", None)
+    if session is not None:
+        ctx = info.context
+        entry = use_cases.sign_in_entry(
+            ctx, info.field_name, session.user, session.token, [global_id("User", session.user.id)]
+        )
+        try:
+            await use_cases.record_sign_in(ctx, entry)
+        except Exception as write_error:
+            log.error("audit entry not written", **_loggable(entry), exc_info=write_error)
+            raise
+    return result
 
 
 def _loggable(entry: AuditEntry) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import strawberry
 
 from domain import customers as domain
 from domain.access import sees_sharing
+from domain.consent import Consent
 from domain.customers import PROFILE_FIELDS
 from domain.lifecycle import LifecycleAction as DomainLifecycleAction
 from domain.lifecycle import LifecycleEvent as DomainLifecycleEvent
@@ -22,6 +23,7 @@ from repositories.customers import CustomerFilter as RepositoryCustomerFilter
 from repositories.customers import CustomerOrderField as RepositoryOrderField
 from resolvers import customers as use_cases
 from resolvers import journeys as use_journeys
+from resolvers.customers import ConsentRequest
 from resolvers.loaders import PageRequest
 from resolvers.outcome import Outcome
 from schema.errors import UserError, payload, respond, sent_fields
@@ -31,8 +33,10 @@ from schema.permissions import CanWriteCustomers
 from schema.scalars import Duration
 
 if TYPE_CHECKING:
+    from schema.care import CarePlan
     from schema.complaints import Complaint
     from schema.journeys import ChurnRisk, Journey, Rfm, Segment, Touchpoint, ValueTier
+    from schema.loyalty import Coupon, LoyaltyAccount
     from schema.records import Purchase
 
 # strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
@@ -106,6 +110,9 @@ class Customer(Node):
     email: str | None = strawberry.field(description=PERSONAL)
     phone: str | None = strawberry.field(description=PERSONAL)
     birthday: date | None = strawberry.field(description=PERSONAL)
+    child_birthday: date | None = strawberry.field(description=PERSONAL)
+    consent: ConsentState | None = strawberry.field(description=PERSONAL)
+    consent_history: list[ConsentChangeEntry] = strawberry.field(description=PERSONAL + " Append-only.")
     tags: list[str]
     source: str | None
     erased: bool = strawberry.field(description="Personal data erased on request (eraseCustomer).")
@@ -189,6 +196,35 @@ class Customer(Node):
         return Connection.of(page, Purchase.from_domain, info.context.cursors)
 
     @strawberry.field(
+        description="Care plans, newest first (who sees them: as purchases; one query for every customer on the page)."
+    )
+    async def care_plans(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[CarePlan, strawberry.lazy("schema.care")]]:
+        from schema.care import customer_care_plans
+
+        return await customer_care_plans(info, self._domain.id, first, after)
+
+    @strawberry.field(
+        description="Points: balance, ledger and lots (ADMIN, CX_AGENT; ACCOUNT_MANAGER for their book; "
+        "null for others)."
+    )
+    async def loyalty(
+        self, info: strawberry.Info
+    ) -> Annotated[LoyaltyAccount, strawberry.lazy("schema.loyalty")] | None:
+        from schema.loyalty import loyalty_of
+
+        return await loyalty_of(info, self._domain.id)
+
+    @strawberry.field(description="Coupons, newest first (who sees them: as loyalty; empty for others).")
+    async def coupons(
+        self, info: strawberry.Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Coupon, strawberry.lazy("schema.loyalty")]]:
+        from schema.loyalty import coupons_of
+
+        return await coupons_of(info, self._domain.id, first, after)
+
+    @strawberry.field(
         description="The touchpoints between from and to in order, scored by the peak-end rule."
     )
     async def journey(
@@ -235,6 +271,20 @@ class Customer(Node):
             email=c.email,
             phone=c.phone,
             birthday=c.birthday,
+            child_birthday=c.child_birthday,
+            consent=ConsentState(sms=c.consent.sms, email=c.consent.email, phone=c.consent.phone)
+            if c.consent
+            else None,
+            consent_history=[
+                ConsentChangeEntry(
+                    channel=h.channel.value,
+                    given=h.given,
+                    at=h.at,
+                    source=h.source,
+                    actor=Actor(id=strawberry.ID(h.actor.id), name=h.actor.name, role=h.actor.role),
+                )
+                for h in c.consent_history
+            ],
             tags=c.tags,
             source=c.source,
             erased=c.erased_at is not None,
@@ -287,6 +337,38 @@ class CustomerOrder:
     direction: OrderDirection = OrderDirection.ASC
 
 
+@strawberry.input(
+    description="Marketing consent per channel. Send all three: one left out is false (not consented)."
+)
+class ConsentInput:
+    sms: bool = False
+    email: bool = False
+    phone: bool = False
+    source: str | None = strawberry.field(
+        default=None,
+        description="Where it was given (a form, the store, a call); default: the name of the token used.",
+    )
+
+    def to_request(self) -> ConsentRequest:
+        return ConsentRequest(Consent(sms=self.sms, email=self.email, phone=self.phone), self.source)
+
+
+@strawberry.type(description="What the customer agreed to be contacted by.")
+class ConsentState:
+    sms: bool
+    email: bool
+    phone: bool
+
+
+@strawberry.type(description="One change of consent, with when and where it was given or withdrawn.")
+class ConsentChangeEntry:
+    channel: str
+    given: bool
+    at: datetime
+    source: str
+    actor: Actor
+
+
 @strawberry.input
 class CreateCustomerInput:
     name: str
@@ -294,8 +376,10 @@ class CreateCustomerInput:
     email: str | None = None
     phone: str | None = None
     birthday: date | None = None
+    child_birthday: date | None = None
     tags: list[str] | None = None
     source: str | None = strawberry.field(default=None, description="Acquisition source/channel.")
+    consent: ConsentInput | None = None
     shared_with: list[str] | None = strawberry.field(
         default=None, description="Partner ids whose portals may read this customer (masked)."
     )
@@ -314,9 +398,14 @@ class UpdateCustomerInput:
     email: str | None = strawberry.UNSET
     phone: str | None = strawberry.UNSET
     birthday: date | None = strawberry.UNSET
+    child_birthday: date | None = strawberry.UNSET
     tags: list[str] | None = strawberry.UNSET
     source: str | None = strawberry.UNSET
     shared_with: list[str] | None = strawberry.UNSET
+    consent: ConsentInput | None = strawberry.field(
+        default=None,
+        description="The consent now (all three channels); changes are recorded in consentHistory.",
+    )
 
 
 @strawberry.input
@@ -394,7 +483,10 @@ class CustomerMutations:
     @strawberry.mutation(permission_classes=[CanWriteCustomers])
     async def create_customer(self, info: strawberry.Info, input: CreateCustomerInput) -> CustomerPayload:
         outcome = await use_cases.create_customer(
-            info.context, sent_fields(input, PROFILE_FIELDS), input.idempotency_key
+            info.context,
+            sent_fields(input, PROFILE_FIELDS),
+            input.idempotency_key,
+            input.consent.to_request() if input.consent else None,
         )
         return CustomerPayload.of(outcome)
 
@@ -405,7 +497,10 @@ class CustomerMutations:
             customer_id = ids.one(input.id, "Customer", "id")
             ids.check()
             changes = sent_fields(input, PROFILE_FIELDS)
-            return await use_cases.update_customer(info.context, customer_id, input.expected_version, changes)
+            consent = input.consent.to_request() if input.consent else None
+            return await use_cases.update_customer(
+                info.context, customer_id, input.expected_version, changes, consent
+            )
 
         return await respond(CustomerPayload.of, use_case)
 

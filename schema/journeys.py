@@ -18,9 +18,10 @@ from domain.purchases import PurchaseRequest
 from domain.records import PurchaseLine as DomainPurchaseLine
 from domain.touchpoints import TouchpointRequest
 from resolvers import journeys as use_cases
-from resolvers.journeys import Recorded
+from resolvers.journeys import JOURNEY_TOUCHPOINTS_MAX, Recorded
 from resolvers.outcome import Outcome
 from schema.errors import UserError, respond, user_errors
+from schema.limits import BOUNDED_LISTS
 from schema.node import InputIds, Node, global_id, node_type
 from schema.permissions import CanWriteCustomers
 from schema.records import Channel, Purchase
@@ -91,13 +92,16 @@ class Touchpoint(Node):
 )
 class Journey:
     touchpoints: list[Touchpoint] = strawberry.field(
-        description="In the order they happened; at most the latest 200 of the period."
+        description=f"In the order they happened; at most the latest {JOURNEY_TOUCHPOINTS_MAX} of the period."
     )
     touchpoint_count: int = strawberry.field(description="All touchpoints of the period.")
     complete: bool = strawberry.field(description="False when the period has more than 200 touchpoints.")
     score: float | None = strawberry.field(description="1-5; null when no touchpoint was rated.")
     peak: Touchpoint | None
     end: Touchpoint | None
+
+
+BOUNDED_LISTS[("Journey", "touchpoints")] = JOURNEY_TOUCHPOINTS_MAX
 
 
 @strawberry.type(

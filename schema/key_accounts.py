@@ -4,8 +4,8 @@ contracts) have their own modules; relation fields resolve through loaders."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.permission import BasePermission
@@ -27,6 +27,9 @@ from schema.permissions import CanKeepDossiers, CanReadDossiers
 from schema.records import Purchase
 from schema.users import User, related_users
 from schema.visits import VisitLog
+
+if TYPE_CHECKING:
+    from schema.care import KeyAccountSatisfaction
 
 # strawberry.enum marks the class itself; the alias is what type checkers accept as a type.
 Grade = domain.Grade
@@ -155,12 +158,31 @@ class KeyAccount(Node):
         loader = info.context.complaints_by_customer_id
         return await _child_page(info, loader, self._domain.customer_id, first, after, Complaint.from_domain)
 
+    @strawberry.field(
+        description="Complaint records not yet resolved, closed or discarded (one query for the page)."
+    )
+    async def open_complaint_count(self, info: strawberry.Info) -> int:
+        loader = info.context.open_complaint_count_by_customer_id
+        count: int = await loader.load(self._domain.customer_id)
+        return count
+
     @strawberry.field(description="Purchase and pickup records, latest first.")
     async def purchases(
         self, info: strawberry.Info, first: int | None = None, after: str | None = None
     ) -> Connection[Purchase]:
         loader = info.context.purchases_by_customer_id
         return await _child_page(info, loader, self._domain.customer_id, first, after, Purchase.from_domain)
+
+    @strawberry.field(
+        description="Consultation/satisfaction letters per period starting between from and to, against the "
+        "targets (one query for every account on the page)."
+    )
+    async def satisfaction(
+        self, info: strawberry.Info, from_: Annotated[date, strawberry.argument(name="from")], to: date
+    ) -> Annotated[KeyAccountSatisfaction, strawberry.lazy("schema.care")]:
+        from schema.care import key_account_satisfaction
+
+        return await key_account_satisfaction(info, self._domain.id, from_, to)
 
     @classmethod
     def from_domain(cls, a: domain.KeyAccount) -> KeyAccount:
@@ -200,6 +222,10 @@ class KeyAccountFilter:
     contract_ends_within_days: int | None = strawberry.field(
         default=None, description="Has a contract ending between today and N days from now (N ≤ 3650)."
     )
+    visit_due_within_days: int | None = strawberry.field(
+        default=None,
+        description="Next visit due within N days from now (N ≤ 366), overdue ones included.",
+    )
 
 
 @strawberry.type
@@ -224,6 +250,7 @@ class KeyAccountQueries:
             grade=where.grade,
             visit_overdue=where.visit_overdue,
             contract_ends_within_days=where.contract_ends_within_days,
+            visit_due_within_days=where.visit_due_within_days,
         )
         page = await use_cases.list_key_accounts(info.context, query, first, opened(info, after))
         return Connection.of(page, KeyAccount.from_domain, info.context.cursors)

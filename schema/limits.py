@@ -7,7 +7,8 @@ Cost: a field costs 1 plus the cost of its selection; a connection (a field with
 argument) multiplies the cost of its selection by `first` (its default page size when
 absent), and `nodes(ids:)` by the number of ids. So
 `customers(first: 100) { edges { node { id name } } }` costs 1 + 100 * (1 + 1 + 2) = 401:
-roughly the number of values a response may carry. Fragments count where they are spread,
+roughly the number of values a response may carry. A plain list whose length has a bound
+of its own (a journey's touchpoints) is registered in BOUNDED_LISTS and multiplies by it. Fragments count where they are spread,
 and every branch of a fragment on an abstract type counts.
 """
 
@@ -44,6 +45,9 @@ from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 
 from repositories.pagination import DEFAULT_PAGE_SIZE
+
+#: (type, field) -> the most items a plain list field returns, for the cost of its selection.
+BOUNDED_LISTS: dict[tuple[str, str], int] = {}
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,8 @@ class _Cost:
         if definition is None or node.selection_set is None:
             return 1
         children = self.of(node.selection_set, get_named_type(definition.type))
-        return 1 + self._page_size(definition, node) * children
+        bound = BOUNDED_LISTS.get((parent.name, node.name.value)) if parent is not None else None
+        return 1 + (bound or self._page_size(definition, node)) * children
 
     def _definition(self, name: str, parent: GraphQLNamedType | None) -> GraphQLField | None:
         if name == "__schema":

@@ -40,13 +40,6 @@ class SegmentShare:
     total_spend: Decimal = strawberry.field(description="Their lifetime spend, in the deployment's currency.")
 
 
-@strawberry.type
-class SegmentDistribution:
-    as_of: date
-    customers: int = strawberry.field(description="Customers with a purchase by asOf.")
-    segments: list[SegmentShare]
-
-
 @strawberry.type(description="Experience figures of one group (a journey stage or a channel).")
 class ExperienceFigures:
     key: str
@@ -119,19 +112,16 @@ FromArgument = Annotated[date, strawberry.argument(name="from")]
 @strawberry.type
 class ReportQueries:
     @strawberry.field(
-        description="The RFM segment distribution on asOf (default today), computed in MongoDB from running "
-        f"totals; a day in the past is recomputed from the purchases made by then. {READERS}"
+        description="The RFM segment distribution on asOf (default today), every segment in order, computed in "
+        "MongoDB from running totals; a day in the past is recomputed from the purchases made by then. "
+        f"{READERS}"
     )
-    async def segments(self, info: strawberry.Info, as_of: date | None = None) -> SegmentDistribution:
-        day, shares = await use_cases.segments(info.context, as_of)
-        return SegmentDistribution(
-            as_of=day,
-            customers=sum(s.count for s in shares),
-            segments=[
-                SegmentShare(segment=s.segment, count=s.count, share=s.share, total_spend=s.total_spend)
-                for s in shares
-            ],
-        )
+    async def segments(self, info: strawberry.Info, as_of: date | None = None) -> list[SegmentShare]:
+        _, shares = await use_cases.segments(info.context, as_of)
+        return [
+            SegmentShare(segment=s.segment, count=s.count, share=s.share, total_spend=s.total_spend)
+            for s in shares
+        ]
 
     @strawberry.field(
         description=f"Experience for the days from..to (UTC) by journey stage or channel. {READERS}"

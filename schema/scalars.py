@@ -20,8 +20,10 @@ def _output_only(value: object) -> timedelta:
 
 
 def parse_datetime(value: object) -> datetime:
-    """An ISO 8601 date and time with its UTC offset, as UTC. Without an offset the moment
-    is ambiguous (whose 9 o'clock?), so it is refused rather than guessed."""
+    """An ISO 8601 date and time with its UTC offset, as UTC, to the millisecond. Without an
+    offset the moment is ambiguous (whose 9 o'clock?), so it is refused rather than guessed.
+    MongoDB stores milliseconds: finer digits are dropped here, so what a mutation answers
+    (and computes from) is what it stored and what later reads return."""
     if not isinstance(value, str):
         raise ValueError("DateTime is an ISO 8601 string, e.g. 2026-11-25T09:30:00Z")
     try:
@@ -30,7 +32,8 @@ def parse_datetime(value: object) -> datetime:
         raise ValueError(f"not an ISO 8601 date and time: {value[:40]!r}") from exc
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("a DateTime needs its UTC offset, e.g. 2026-11-25T09:30:00Z or +08:00")
-    return moment.astimezone(UTC)
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def serialize_datetime(value: datetime) -> str:
@@ -51,6 +54,6 @@ SCALARS: dict[object, ScalarDefinition] = {
         name="DateTime",
         serialize=serialize_datetime,
         parse_value=parse_datetime,
-        description="An ISO 8601 date and time with its UTC offset; returned in UTC.",
+        description="An ISO 8601 date and time with its UTC offset, to the millisecond; returned in UTC.",
     ),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.permission import BasePermission
@@ -13,8 +14,12 @@ from resolvers.outcome import Outcome
 from schema.contacts import Contact
 from schema.errors import UserError, payload, respond
 from schema.node import InputIds, Node, global_id, node_type
-from schema.permissions import CanKeepDossiers
+from schema.pagination import Connection, opened
+from schema.permissions import CanKeepDossiers, CanReadDossiers
 from schema.users import User, related_users
+
+if TYPE_CHECKING:
+    from schema.key_accounts import KeyAccount
 
 
 @strawberry.type
@@ -46,6 +51,15 @@ class FollowUp(Node):
     @strawberry.field(description="The visit it was agreed at.")
     def visit(self) -> VisitLog:
         return VisitLog.from_domain(self._visit)
+
+    @strawberry.field(description="The account the visit was to.")
+    async def key_account(
+        self, info: strawberry.Info
+    ) -> Annotated[KeyAccount, strawberry.lazy("schema.key_accounts")] | None:
+        from schema.key_accounts import KeyAccount  # that module builds on this one
+
+        found = await info.context.key_account_by_id.load(self._visit.key_account_id)
+        return KeyAccount.from_domain(found) if found else None
 
     @classmethod
     def from_domain(cls, visit: domain.VisitLog, f: domain.FollowUp) -> FollowUp:
@@ -113,6 +127,24 @@ class VisitLog(Node):
 
 
 # --- inputs, payloads, mutations ----------------------------------------------------------
+
+
+@strawberry.type
+class VisitQueries:
+    @strawberry.field(
+        permission_classes=[CanReadDossiers],
+        description="Follow-ups not done yet in the dossiers you can see, due within dueWithinDays "
+        "days (default and at most 366; 0: only the overdue ones), soonest due first.",
+    )
+    async def open_follow_ups(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        due_within_days: int | None = None,
+    ) -> Connection[FollowUp]:
+        page = await use_cases.list_open_follow_ups(info.context, due_within_days, first, opened(info, after))
+        return Connection.of(page, lambda pair: FollowUp.from_domain(*pair), info.context.cursors)
 
 
 @strawberry.input

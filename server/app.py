@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from demo_data import seed_demo_data
+from demo_data import DEMO_MANAGERS, seed_demo_data, set_demo_passwords
+from domain.sign_in import password_matches
 from migrations import is_current, migrate
 from repositories.customers import CustomerRepository
 from repositories.tokens import TokenRepository
@@ -29,6 +31,7 @@ from repositories.users import UserRepository
 from resolvers.tokens import DEMO_ADMIN, DEMO_PARTNER, DemoUser, demo_token
 from schema import build_schema
 from schema.limits import QueryLimits
+from server import webclient
 from server.clock import Clock, system_clock
 from server.database import Database, open_database
 from server.graphql_view import RapportGraphQL
@@ -63,10 +66,40 @@ async def readyz(request: Request) -> JSONResponse:
 
 async def _announce(settings: Settings, runtime: Runtime) -> None:
     url = f"http://{settings.host}:{settings.port}/graphql"
-    log.info("Rapport is serving GraphQL", url=url)
+    log.info("Rapport is serving GraphQL", url=url, webclient=client_url(settings))
     if settings.is_development:
         for who in (DEMO_ADMIN, DEMO_PARTNER):
             await announce_demo_token(settings, runtime.db, runtime.clock(), who)
+        await announce_demo_password(settings, runtime.db, runtime.clock())
+
+
+def client_url(settings: Settings) -> str:
+    return f"http://{settings.host}:{settings.port}/app/"
+
+
+async def announce_demo_password(settings: Settings, db: AsyncDatabase, now: datetime) -> str | None:
+    """Give the demo managers a password for the web client and print it once (on the
+    terminal, never in the log), like the demo tokens: kept (0600) beside the data
+    directory and reused while it works. None when the demo data holds no managers."""
+    path = settings.data_dir.parent / "demo-manager-password"
+    kept = path.read_text().strip() if path.exists() else None
+    found = await UserRepository(db).by_name(DEMO_MANAGERS[0]) if kept else None
+    if kept and found is not None and await asyncio.to_thread(password_matches, found[1], kept):
+        log.info("demo managers' password unchanged: it is in this file", path=str(path))
+        return kept
+    password = secrets.token_urlsafe(12)
+    names = await set_demo_passwords(db, password, now)
+    if not names:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(password + "\n")
+    print(
+        f"demo ACCOUNT_MANAGER password ({', '.join(names)}; development only, kept in {path}); "
+        f"sign in at {client_url(settings)} as one of them with:\n  {password}",
+        flush=True,
+    )
+    return password
 
 
 async def announce_demo_token(
@@ -163,12 +196,14 @@ def create_app(
         graphql_ide="graphiql" if settings.is_development else None,
         report_db_commands=settings.is_development,
         rate_limiter=RateLimiter(settings.rate_limit_per_minute),
+        max_query_tokens=settings.max_query_tokens,
     )
     app = Starlette(
         routes=[
             Route("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *webclient.routes(),
         ],
         middleware=[
             Middleware(CorrelationIdMiddleware, header_name="X-Request-ID"),

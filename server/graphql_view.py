@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from asgi_correlation_id import correlation_id
 from cross_web import HTTPException
+from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -18,6 +19,7 @@ from strawberry.types.unset import UNSET
 from repositories.availability import database_unavailable
 from repositories.tokens import TokenRepository
 from resolvers.context import Context
+from resolvers.sign_in import SignInContext
 from schema.error_policy import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE
 from server.auth import authenticate, bearer_token
 from server.database import counting_commands
@@ -62,17 +64,40 @@ def _unauthenticated(message: str, *, token_presented: bool) -> Response:
     return _error_response(401, message, "UNAUTHENTICATED", {"WWW-Authenticate": challenge})
 
 
-class RapportGraphQL(GraphQL[Context | None, None]):
+def signs_in_only(document: DocumentNode) -> bool:
+    """Every definition is a mutation whose root fields are all `signIn` (or __typename)."""
+    operations = document.definitions
+    return bool(operations) and all(
+        isinstance(op, OperationDefinitionNode)
+        and op.operation is OperationType.MUTATION
+        and all(
+            isinstance(field, FieldNode) and field.name.value in SIGN_IN_FIELDS
+            for field in op.selection_set.selections
+        )
+        and any(
+            isinstance(field, FieldNode) and field.name.value == "signIn"
+            for field in op.selection_set.selections
+        )
+        for op in operations
+    )
+
+
+SIGN_IN_FIELDS = frozenset({"signIn", "__typename"})
+
+
+class RapportGraphQL(GraphQL[Context | SignInContext | None, None]):
     def __init__(
         self,
         *args: Any,
         report_db_commands: bool = False,
         rate_limiter: RateLimiter | None = None,
+        max_query_tokens: int = 2000,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.report_db_commands = report_db_commands
         self.rate_limiter = rate_limiter
+        self.max_query_tokens = max_query_tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         with counting_commands() as count:
@@ -82,8 +107,17 @@ class RapportGraphQL(GraphQL[Context | None, None]):
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope, receive)
-            if not self._wants_ide(request):
-                runtime: Runtime = request.app.state.runtime
+            if await self._signs_in(request):
+                # Needs no token (and ignores one): it can only sign in. Counted per client
+                # address instead, on top of the slowdown per name.
+                runtime = request.app.state.runtime
+                client = request.client.host if request.client else "unknown"
+                if (too_many := self._over_rate_limit(f"sign-in:{client}", runtime)) is not None:
+                    await too_many(scope, receive, send)
+                    return
+                scope["state"]["sign_in"] = True
+            elif not self._wants_ide(request):
+                runtime = request.app.state.runtime
                 try:
                     caller = await authenticate(
                         request,
@@ -116,6 +150,24 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             return
         await super().__call__(scope, receive, send)
 
+    async def _signs_in(self, request: Request) -> bool:
+        """Whether this is a POST whose every operation is a mutation of only `signIn`
+        fields: the one thing a request without a token may do. Only bodies that name
+        signIn are parsed here (the parse is bounded like Strawberry's)."""
+        if request.method != "POST" or not request.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
+            return False
+        body = await request.body()
+        if b"signIn" not in body:
+            return False
+        try:
+            query = orjson.loads(body).get("query")
+            document = parse(query, max_tokens=self.max_query_tokens) if isinstance(query, str) else None
+        except (orjson.JSONDecodeError, AttributeError, GraphQLError):
+            return False
+        return document is not None and signs_in_only(document)
+
     def _over_rate_limit(self, token_id: str, runtime: Runtime) -> Response | None:
         """429 once the token has made its requests for this minute (after authentication,
         so only valid tokens are counted; keyed by the token record's public id)."""
@@ -138,11 +190,18 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             and "query" not in request.query_params
         )
 
-    async def get_context(self, request: Any, response: Any) -> Context | None:
+    async def get_context(self, request: Any, response: Any) -> Context | SignInContext | None:
+        runtime: Runtime = request.app.state.runtime
+        if getattr(request.state, "sign_in", False):
+            return SignInContext(
+                request_id=correlation_id.get() or "",
+                clock=runtime.clock,
+                db=runtime.db,
+                rules=runtime.settings.sign_in_rules,
+            )
         viewer = getattr(request.state, "viewer", None)
         if viewer is None:
             return None  # only the GraphiQL page itself, which executes nothing
-        runtime: Runtime = request.app.state.runtime
         return Context(
             viewer=viewer,
             request_id=correlation_id.get() or "",
@@ -153,6 +212,7 @@ class RapportGraphQL(GraphQL[Context | None, None]):
             cursor_key=await runtime.cursor_key(),
             compensation_limit=runtime.settings.compensation_approval_limit,
             value_rules=runtime.settings.value_rules,
+            care_rules=runtime.settings.care_rules,
             token=getattr(request.state, "token", None),
         )
 

@@ -19,8 +19,10 @@ import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.clock import Clock
+from resolvers.care_schedule import care_schedule
 from resolvers.churn_scan import churn_scan
 from resolvers.jobs import Job, JobRunner, RunOutcome, Sleep
+from resolvers.points_expiry import points_expiry
 from resolvers.rollups import rollups_rebuild
 from resolvers.sla_scan import sla_scan
 from server.settings import Settings
@@ -32,6 +34,8 @@ JOBS: dict[str, Job] = {
     "sla-scan": sla_scan,  # one SLA_BREACHED event per breached clock
     "churn-scan": churn_scan,  # score churn risk; lapse after 180 days, flag at risk above the threshold
     "rollups-rebuild": rollups_rebuild,  # every running total again from the raw collections
+    "care-schedule": care_schedule,  # the care tasks due on a day (--date), activation plans, letters
+    "points-expiry": points_expiry,  # what is left of each points lot past its expiry leaves the balance
 }
 
 

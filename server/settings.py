@@ -11,9 +11,18 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.care import MONTH_STEPS, CareRules
 from domain.churn import ChurnRules, ChurnWeights
-from domain.key_accounts import VisitCadence
+from domain.key_accounts import Grade, VisitCadence
+from domain.loyalty import LoyaltyRules
 from domain.rfm import RfmThresholds
+from domain.sign_in import (
+    DEFAULT_DELAY_SECONDS,
+    DEFAULT_FREE_FAILURES,
+    DEFAULT_MAX_DELAY_SECONDS,
+    DEFAULT_SESSION_MINUTES,
+    SignInRules,
+)
 from domain.tiers import TierThresholds
 from domain.tokens import DEFAULT_LAST_USED_INTERVAL, DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
 from domain.value import ValueRules
@@ -149,6 +158,29 @@ class Settings(BaseSettings):
         default=90, ge=1, le=3650, description="Complaints this recent count towards churn risk."
     )
 
+    # --- loyalty (domain.md §7) ---
+    points_lifetime_days: int = Field(
+        default=365, ge=1, le=3650, description="A lot of points expires this many days after it was earned."
+    )
+    points_purchase_pending_days: int = Field(
+        default=0,
+        ge=0,
+        le=365,
+        description="Purchase points become spendable this many days after the purchase (a return window).",
+    )
+    points_referral: int = Field(
+        default=200,
+        ge=0,
+        le=1_000_000,
+        description="Points the referrer earns when the customer they referred makes a first purchase.",
+    )
+    coupon_issue_max: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="The most customers one segment or tier coupon issue reaches.",
+    )
+
     demo_token_ttl_hours: int = Field(
         default=24, ge=1, le=720, description="How long the development demo admin token works."
     )
@@ -169,6 +201,32 @@ class Settings(BaseSettings):
         description="A token's lastUsedAt is written at most this often, in seconds.",
     )
 
+    # --- signing in with a password (the web client; domain/sign_in.py) ---
+    session_ttl_minutes: int = Field(
+        default=DEFAULT_SESSION_MINUTES,
+        ge=5,
+        le=7 * 24 * 60,
+        description="Lifetime of a web session (the token signIn answers), in minutes.",
+    )
+    sign_in_free_failures: int = Field(
+        default=DEFAULT_FREE_FAILURES,
+        ge=1,
+        le=100,
+        description="Failed sign-ins for one name before each further attempt must wait.",
+    )
+    sign_in_delay_s: int = Field(
+        default=DEFAULT_DELAY_SECONDS,
+        ge=1,
+        le=3600,
+        description="The first wait after the free failures, in seconds; doubled at every further failure.",
+    )
+    sign_in_max_delay_s: int = Field(
+        default=DEFAULT_MAX_DELAY_SECONDS,
+        ge=1,
+        le=86_400,
+        description="The longest wait between sign-in attempts for one name, in seconds.",
+    )
+
     phone_default_region: str = Field(
         default="CN",
         pattern=r"^[A-Z]{2}$",
@@ -178,6 +236,56 @@ class Settings(BaseSettings):
     visit_cadence_a_days: int = Field(default=30, ge=1, description="Days between visits, grade A.")
     visit_cadence_b_days: int = Field(default=91, ge=1, description="Days between visits, grade B.")
     visit_cadence_c_days: int = Field(default=182, ge=1, description="Days between visits, grade C.")
+
+    # --- care plans (domain.md §6; the cadences themselves are templates in the database) ---
+    care_activation_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="An ACQUIRED customer with no purchase for this many days gets an activation plan.",
+    )
+    care_letter_months_a: int = Field(
+        default=3, description="Months between consultation letters to grade A key accounts (quarterly)."
+    )
+    care_letter_months_b: int = Field(default=6, description="The same for grade B (twice a year).")
+    care_letter_months_c: int = Field(default=6, description="The same for grade C (twice a year).")
+    key_account_satisfaction_target: float = Field(
+        default=0.9, ge=0, le=1, description="Key accounts: target share of satisfied letter answers (4-5)."
+    )
+    key_account_loyalty_target: float = Field(
+        default=0.8, ge=0, le=1, description="Key accounts: target share of answers intending to stay."
+    )
+    care_activities_per_quarter: int = Field(
+        default=1, ge=0, le=1000, description="Care activities a quarter should hold at least."
+    )
+    care_invite_batch: int = Field(
+        default=2000,
+        ge=1,
+        le=100_000,
+        description="Invitations one inviteToCareActivity call writes at most.",
+    )
+
+    @model_validator(mode="after")
+    def _letter_cadence_divides_the_year(self) -> Settings:
+        for grade in "abc":
+            if getattr(self, f"care_letter_months_{grade}") not in MONTH_STEPS:
+                raise ValueError(f"RAPPORT_CARE_LETTER_MONTHS_{grade.upper()} is one of {list(MONTH_STEPS)}")
+        return self
+
+    @property
+    def care_rules(self) -> CareRules:
+        return CareRules(
+            activation_days=self.care_activation_days,
+            letter_months={
+                Grade.A: self.care_letter_months_a,
+                Grade.B: self.care_letter_months_b,
+                Grade.C: self.care_letter_months_c,
+            },
+            satisfaction_target=self.key_account_satisfaction_target,
+            loyalty_target=self.key_account_loyalty_target,
+            activities_per_quarter=self.care_activities_per_quarter,
+            invite_batch=self.care_invite_batch,
+        )
 
     # --- background jobs (server/jobs.py) ---
     jobs_schedule: dict[str, Annotated[int, Field(ge=1, le=7 * 86_400)]] = Field(
@@ -210,6 +318,11 @@ class Settings(BaseSettings):
             values = list(getattr(self, name))
             if values != sorted(set(values), reverse=True):
                 raise ValueError(f"RAPPORT_{name.upper()} must fall strictly (scores 5, 4, 3, 2)")
+        if self.points_purchase_pending_days >= self.points_lifetime_days:
+            raise ValueError(
+                "RAPPORT_POINTS_PURCHASE_PENDING_DAYS must be shorter than RAPPORT_POINTS_LIFETIME_DAYS "
+                "(points would expire before they could be spent)"
+            )
         known = {name for name, _ in ChurnWeights().items()}
         if set(self.churn_weights) != known or abs(sum(self.churn_weights.values()) - 1) > 1e-9:
             raise ValueError(f"RAPPORT_CHURN_WEIGHTS needs exactly {sorted(known)}, summing to 1")
@@ -235,6 +348,12 @@ class Settings(BaseSettings):
                 threshold=self.churn_threshold,
             ),
             lapse_days=self.lapse_days,
+            loyalty=LoyaltyRules(
+                lifetime_days=self.points_lifetime_days,
+                purchase_pending_days=self.points_purchase_pending_days,
+                referral_points=self.points_referral,
+                coupon_issue_max=self.coupon_issue_max,
+            ),
         )
 
     @model_validator(mode="after")
@@ -242,6 +361,15 @@ class Settings(BaseSettings):
         if self.token_default_ttl_days > self.token_max_ttl_days:
             raise ValueError("RAPPORT_TOKEN_DEFAULT_TTL_DAYS is longer than RAPPORT_TOKEN_MAX_TTL_DAYS")
         return self
+
+    @property
+    def sign_in_rules(self) -> SignInRules:
+        return SignInRules(
+            session_lifetime=timedelta(minutes=self.session_ttl_minutes),
+            free_failures=self.sign_in_free_failures,
+            delay=timedelta(seconds=self.sign_in_delay_s),
+            max_delay=timedelta(seconds=max(self.sign_in_max_delay_s, self.sign_in_delay_s)),
+        )
 
     @property
     def token_default_lifetime(self) -> timedelta:

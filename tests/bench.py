@@ -10,7 +10,8 @@ The last section seeds the journeys demo at 10,000 customers (about 100,000 purc
 computed by raw pipelines over the events (`raw=True`, run in this process on the same
 database: there is no way to ask the service for them), with whether the answers agree.
 `python -m tests.bench journeys` runs that section alone (`dossiers`, `customers`,
-`complaints` name the others); RAPPORT_BENCH_JOURNEY_CUSTOMERS sizes it.
+`complaints`, `care` name the others; `care` alone runs on 10,000 customers of its own);
+RAPPORT_BENCH_JOURNEY_CUSTOMERS sizes it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,10 @@ from typing import Any
 import httpx
 import psutil
 from bson import ObjectId
+from pymongo import UpdateOne
 
 from demo_data import seed_demo_complaints, seed_demo_data
+from domain.care import CarePlanKind, CareTaskKind, TaskDraft, plan_key, start_of
 from domain.customers import CustomerKind
 from domain.key_accounts import (
     Category,
@@ -50,8 +53,10 @@ from domain.key_accounts import (
 )
 from domain.lifecycle import LifecycleStage
 from domain.money import Money
+from domain.records import Channel
 from domain.users import Role, User
 from migrations import migrate
+from repositories.care import CareRepository, PlanRef, plan_document, task_document
 from repositories.contacts import ContactRepository, new_contact_document, relationship_document
 from repositories.contracts import ContractRepository
 from repositories.customers import CustomerRepository, new_customer_document
@@ -67,6 +72,7 @@ from schema.node import global_id
 from server.clock import system_clock
 from server.database import connect, counting_commands
 from server.embedded_db import EmbeddedDatabase
+from server.jobs import job_runner
 from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -364,7 +370,103 @@ async def _journeys(
         )
 
 
-SECTIONS = ("dossiers", "customers", "complaints", "journeys")
+CARE_DUE = """query($from: DateTime!, $to: DateTime!) { careTasks(first: 50, filter: { dueFrom: $from, dueTo: $to,
+  status: PENDING }) { totalCount edges { node { id kind channel title dueAt status customer { id name } } } } }"""
+CARE_CUSTOMERS = 10_000
+
+
+async def _seed_care(db: Any) -> int:
+    """The 10,000 bench customers become repeat customers with consent and birthdays, each
+    with an open REGULAR or VIP plan (one in five VIP) started on a day of the last year, and
+    two tasks in the next 30 days (a day's due list holds about 670)."""
+    now = system_clock()
+    ids = [
+        d["_id"]
+        for d in await db["customers"].find({"name": {"$regex": "^Customer[0-9]"}}, {"_id": 1}).to_list()
+    ]
+    ids = ids[:CARE_CUSTOMERS]
+    for start in range(0, len(ids), 1000):
+        await db["customers"].bulk_write(
+            [
+                UpdateOne(
+                    {"_id": oid},
+                    {
+                        "$set": {
+                            "consent": {"sms": True, "email": True, "phone": True},
+                            "birthday": datetime(1970 + n % 40, n % 12 + 1, n % 28 + 1, tzinfo=UTC),
+                        }
+                    },
+                )
+                for n, oid in enumerate(ids[start : start + 1000], start)
+            ],
+            ordered=False,
+        )
+    plans, tasks = [], []
+    today = now.date()
+    for n, oid in enumerate(ids):
+        kind = CarePlanKind.VIP if n % 5 == 0 else CarePlanKind.REGULAR
+        started = now - timedelta(days=1 + n % 360)
+        doc = plan_document(str(oid), kind, plan_key(str(oid), kind), started, "bench", now)
+        plans.append(doc)
+        ref = PlanRef(str(doc["_id"]), str(oid), kind)
+        for k in range(2):
+            due = start_of(today + timedelta(days=(n + 13 * k) % 30))
+            draft = TaskDraft(
+                "repeat-shipment-tracking",
+                "Shipment tracking message",
+                CareTaskKind.SMS,
+                Channel.SMS,
+                due,
+                f"bench-{k}",
+            )
+            tasks.append(task_document(ref, draft, now))
+    await CareRepository(db).insert_many(plans, tasks)
+    return len(ids)
+
+
+async def _care(db: Any, http: httpx.AsyncClient, service: psutil.Process, token: str) -> None:
+    """careTasks for a day's due list over 10,000 customers, and the care-schedule job for
+    one day (an ordinary day, the 1st of a month, a holiday), each run twice (the second
+    finds nothing to do)."""
+    started = time.perf_counter()
+    customers = await _seed_care(db)
+    print(f"--- care: {customers:,} customers with plans (seeded in {time.perf_counter() - started:.0f} s)")
+    today = system_clock().date()
+    day = {"from": start_of(today).isoformat(), "to": start_of(today + timedelta(days=1)).isoformat()}
+    await _measure(
+        http,
+        service,
+        token,
+        "careTasks: a day's due list, first 50 + totalCount",
+        {"query": CARE_DUE, "variables": day},
+    )
+    holidays = await CareRepository(db).holidays(today, today + timedelta(days=400))
+    ordinary = today + timedelta(days=1)
+    while ordinary.day in (1, 15) or ordinary in holidays:
+        ordinary += timedelta(days=1)
+    fifteenth = (
+        today.replace(day=15)
+        if today.day < 15
+        else (today.replace(day=1) + timedelta(days=46)).replace(day=15)
+    )
+    days = [("an ordinary day", ordinary), ("the 15th (VIP tips)", fifteenth)]
+    if holidays:
+        days.append((f"a holiday ({holidays[min(holidays)]})", min(holidays)))
+    runner = job_runner(db, system_clock, Settings(_env_file=None))
+    for label, when in days:
+        for attempt in ("", " again"):
+            with counting_commands() as count:
+                began = time.perf_counter()
+                outcome = await runner.run("care-schedule", on=when)
+                took = time.perf_counter() - began
+            result = outcome.result
+            print(
+                f"{'care-schedule, ' + label + attempt:<44} {took * 1000:8.0f} ms  commands {count.commands}  "
+                f"examined {result.examined if result else '-'}, changed {result.changed if result else '-'}"
+            )
+
+
+SECTIONS = ("dossiers", "customers", "complaints", "care", "journeys")
 
 
 async def main(sections: tuple[str, ...] = SECTIONS) -> None:
@@ -396,7 +498,7 @@ async def main(sections: tuple[str, ...] = SECTIONS) -> None:
                     ),
                     manager,
                 )
-        if "customers" in sections:
+        if "customers" in sections or "care" in sections:
             await _many_customers(db, 10_000)
         if "complaints" in sections:
             await seed_demo_complaints(db, system_clock(), count=10_000, prefix="c1")  # 10,300 in all
@@ -461,6 +563,8 @@ async def main(sections: tuple[str, ...] = SECTIONS) -> None:
                 await _measure(
                     http, process, token, "complaintStats for a year", {"query": STATS, "variables": year}
                 )
+            if "care" in sections:
+                await _care(db, http, process, token)
             if "journeys" in sections:
                 await _journeys(db, http, process, database, token, admin)
     finally:
@@ -473,8 +577,54 @@ async def main(sections: tuple[str, ...] = SECTIONS) -> None:
             server.stop()
 
 
+async def care_only() -> None:
+    """`python -m tests.bench care`: only the care section, on 10,000 customers of its own."""
+    server = EmbeddedDatabase.start(Path(tempfile.mkdtemp(prefix="rapport-bench-")) / "db")
+    name = f"rapport_bench_{uuid.uuid4().hex[:8]}"
+    client, db = connect(server.uri, name, timeout_ms=120_000)
+    service = None
+    try:
+        await migrate(db, system_clock())
+        users, tokens = UserRepository(db), TokenRepository(db)
+        token = await issue_token(users, tokens, "bench-admin", Role.ADMIN, None, system_clock())
+        await _many_customers(db, CARE_CUSTOMERS)
+        port = _free_port()
+        env = {
+            **os.environ,
+            "RAPPORT_MONGODB_URI": server.uri,
+            "RAPPORT_MONGODB_DB": name,
+            "RAPPORT_PORT": str(port),
+        }
+        env.update(RAPPORT_ENV="development", RAPPORT_LOG_LEVEL="WARNING", RAPPORT_MONGODB_TIMEOUT_MS="60000")
+        env.update(RAPPORT_RATE_LIMIT_PER_MINUTE="1000000")
+        service = subprocess.Popen(  # noqa: ASYNC220 - started once, before any timing
+            [sys.executable, "main.py", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if (await http.get("/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)  # waiting for the service to start
+            await _care(db, http, psutil.Process(service.pid), token)
+    finally:
+        if service is not None:
+            service.terminate()
+            service.wait(timeout=30)
+        await client.drop_database(name)
+        await client.close()
+        server.stop()
+
+
 if __name__ == "__main__":
     chosen = tuple(sys.argv[1:]) or SECTIONS
     if unknown := sorted(set(chosen) - set(SECTIONS)):
         sys.exit(f"unknown sections {unknown}; sections: {', '.join(SECTIONS)}")
-    asyncio.run(main(chosen))
+    asyncio.run(care_only() if chosen == ("care",) else main(chosen))

@@ -1,4 +1,6 @@
-"""Fixtures: one real database server per test session, a fresh database per test.
+"""Fixtures: one real database server per test session; each test starts from a freshly
+migrated database (`db`: one migrated once, put back before each test, see
+tests/template_db.py) or an empty one (`bare_db`).
 
 The server is the embedded SecantusDB (a child process, over the wire protocol), or the
 MongoDB at RAPPORT_TEST_MONGODB_URI when that is set. Nothing is mocked.
@@ -14,9 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pymongo
 import pytest
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.users import Role
@@ -29,6 +30,7 @@ from server.clock import FixedClock
 from server.database import Database, connect
 from server.embedded_db import EmbeddedDatabase
 from server.settings import Settings
+from tests.template_db import ChangeWatch, TemplateDatabase
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 #: A well-formed local id that names nothing.
@@ -46,7 +48,15 @@ def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def mongo_client(mongo_uri: str) -> AsyncIterator[AsyncMongoClient]:
+def watch() -> ChangeWatch:
+    """Registered before any client is made, so every client of this process reports to it."""
+    watch = ChangeWatch(f"rapport_test_{uuid.uuid4().hex[:12]}")
+    monitoring.register(watch)
+    return watch
+
+
+@pytest.fixture(scope="session")
+async def mongo_client(mongo_uri: str, watch: ChangeWatch) -> AsyncIterator[AsyncMongoClient]:
     client, _ = connect(mongo_uri, "unused")
     yield client
     await client.close()
@@ -62,16 +72,22 @@ async def bare_db(mongo_client: AsyncMongoClient) -> AsyncIterator[AsyncDatabase
     """A fresh, empty database (no migrations)."""
     name = f"rapport_test_{uuid.uuid4().hex[:12]}"
     yield mongo_client[name]
-    # Dropping the demo's thousands of events takes the embedded server longer than a
-    # request's deadline on a busy machine.
-    with pymongo.timeout(120):
-        await mongo_client.drop_database(name)
+    await mongo_client.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+async def template(mongo_client: AsyncMongoClient, watch: ChangeWatch) -> AsyncIterator[TemplateDatabase]:
+    db = mongo_client[watch.db_name]
+    await migrate(db, T0)  # what the clock fixture says
+    yield await TemplateDatabase.capture(db, watch)
+    await mongo_client.drop_database(db.name)
 
 
 @pytest.fixture
-async def db(bare_db: AsyncDatabase, clock: FixedClock) -> AsyncDatabase:
-    await migrate(bare_db, clock())
-    return bare_db
+async def db(template: TemplateDatabase) -> AsyncDatabase:
+    """A migrated database as no test has touched it."""
+    await template.reset()
+    return template.db
 
 
 @pytest.fixture

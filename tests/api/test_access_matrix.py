@@ -41,6 +41,7 @@ class World:
     contract_a: str
     purchase_a: str
     complaint_a: str
+    touchpoint_a: str
 
 
 async def _customer(agent, **input_: Any) -> str:
@@ -162,6 +163,20 @@ async def world(admin, agent, manager, other_manager, db) -> World:
         }
     )
     complaint = await file_complaint(manager, organisation_a, keyAccountId=account_a)
+    touchpoint = await payload(
+        agent,
+        RECORD_TOUCHPOINT,
+        {
+            "customerId": organisation_a,
+            "channel": "VISIT",
+            "stage": "AFTER_SALE",
+            "type": "VISIT",
+            "occurredAt": T0.isoformat(),
+            "satisfaction": 4,
+            "notes": "asked for monthly invoices",
+        },
+    )
+    assert touchpoint["errors"] == [], touchpoint["errors"]
     return World(
         shared_person=shared_person,
         private_person=private_person,
@@ -178,6 +193,7 @@ async def world(admin, agent, manager, other_manager, db) -> World:
         contract_a=contract["contract"]["id"],
         purchase_a=global_id("Purchase", str(purchase.inserted_id)),
         complaint_a=complaint["id"],
+        touchpoint_a=touchpoint["touchpoint"]["id"],
     )
 
 
@@ -190,7 +206,10 @@ NODE = """query($id: ID!) { node(id: $id) { __typename
   ... on FollowUp { action }
   ... on ServiceContract { content }
   ... on Purchase { units }
+  ... on Touchpoint { satisfaction notes }
   ... on Complaint { summary } } }"""
+RECORD_TOUCHPOINT = """mutation($input: RecordTouchpointInput!) { recordTouchpoint(input: $input) {
+  touchpoint { id } errors { code message field } } }"""
 
 LIN = {
     "name": "Lin Xiaoyu",
@@ -286,10 +305,27 @@ READS = [
             ("visit_a", "VisitLog", {"purpose": "quarterly review"}),
             ("follow_up_a", "FollowUp", {"action": "send prices"}),
             ("contract_a", "ServiceContract", {"content": "cold-chain freight"}),
-            ("purchase_a", "Purchase", {"units": 4}),
             ("complaint_a", "Complaint", {"summary": "late delivery"}),
         ]
         for row in _row(record, typename, shown, shown, manager=shown, other_manager=HIDDEN, partner=HIDDEN)
+    ],
+    # Purchases and touchpoints are activity: analysts read only their aggregates (reports).
+    *[
+        row
+        for record, typename, shown in [
+            ("purchase_a", "Purchase", {"units": 4}),
+            ("touchpoint_a", "Touchpoint", {"satisfaction": 4, "notes": "asked for monthly invoices"}),
+        ]
+        for row in _row(
+            record,
+            typename,
+            shown,
+            HIDDEN,
+            manager=shown,
+            other_manager=HIDDEN,
+            partner=HIDDEN,
+            analyst=HIDDEN,
+        )
     ],
 ]
 

@@ -18,7 +18,7 @@ import pytest
 from domain.jobs import JobResult, RunStatus
 from migrations import migrate
 from resolvers.jobs import JobContext, JobRunner, UnknownJob
-from server.jobs import scheduled_run, start_schedule, stop_schedule
+from server.jobs import JOBS, scheduled_run, start_schedule, stop_schedule
 from tests.conftest import T0
 from tests.integration.test_cli import ROOT
 
@@ -334,9 +334,10 @@ async def test_the_jobs_cli(mongo_uri, mongo_client) -> None:
     db_name = f"rapport_cli_{uuid.uuid4().hex[:8]}"
     try:
         unknown = _cli("jobs", "run", "nosuch", uri=mongo_uri, db_name=db_name)
+        registered = ", ".join(sorted([*JOBS, "broken", "tidy"]))  # the service's jobs and the test's
         assert (unknown.returncode, unknown.stderr) == (
             2,
-            "error: no job named 'nosuch'; jobs: broken, sla-scan, tidy\n",
+            f"error: no job named 'nosuch'; jobs: {registered}\n",
         )
 
         ran = _cli("jobs", "run", "tidy", "--date", "2026-11-20", uri=mongo_uri, db_name=db_name)
@@ -362,10 +363,12 @@ async def test_the_jobs_cli(mongo_uri, mongo_client) -> None:
 
         listing = _cli("jobs", "list", uri=mongo_uri, db_name=db_name).stdout.splitlines()
         assert listing[0].split() == ["JOB", "SCHEDULE", "LAST", "RUN", "RESULT", "RUNNING", "NOW"]
-        assert listing[1].startswith("broken") and "FAILED (KeyError)" in listing[1]
-        assert listing[2].startswith("sla-scan")  # the service's own job, never run here
-        assert listing[3].startswith("tidy") and "every 60 s" in listing[3]
-        assert "SUCCEEDED (examined 2, changed 0)" in listing[3] and "host-z:7:zz until" in listing[3]
+        rows = {line.split()[0]: line for line in listing[1:]}
+        assert list(rows) == sorted({*JOBS, "broken", "tidy"})  # the service's own jobs too
+        assert "FAILED (KeyError)" in rows["broken"]
+        assert "SUCCEEDED" not in rows["sla-scan"] and "FAILED" not in rows["sla-scan"]  # never run here
+        assert "every 60 s" in rows["tidy"]
+        assert "SUCCEEDED (examined 2, changed 0)" in rows["tidy"] and "host-z:7:zz until" in rows["tidy"]
 
         typo = _cli("serve", uri=mongo_uri, db_name=db_name, jobs=False)  # schedules {"tidy": 60}
         assert typo.returncode == 2 and typo.stderr.startswith(
