@@ -525,9 +525,15 @@ class CustomerRepository:
         cursor = self._customers.find(query, {"_id": 1}).sort("_id", 1).limit(limit).batch_size(limit)
         return [str(d["_id"]) async for d in cursor]
 
-    async def each(self, batch: int = 1000) -> AsyncIterator[Customer]:
-        """Every customer not erased, in id order (seeding loyalty for a whole base)."""
-        cursor = self._customers.find({"erasedAt": {"$exists": False}}).sort("_id", 1).batch_size(batch)
+    async def each(self, batch: int = 1000, limit: int = 0) -> AsyncIterator[Customer]:
+        """Every customer not erased (the first `limit`, if not 0), in id order (seeding
+        loyalty for a whole base)."""
+        cursor = (
+            self._customers.find({"erasedAt": {"$exists": False}})
+            .sort("_id", 1)
+            .limit(limit)
+            .batch_size(batch)
+        )
         async for doc in cursor:
             yield to_customer(doc)
 
