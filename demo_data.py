@@ -1,8 +1,11 @@
 """Demo data, loaded by `main.py seed` and `serve --seed-if-empty`: a believable
-customer base across every lifecycle stage, and key-account dossiers.
+customer base across every lifecycle stage, each customer with the purchases and
+touchpoints of their journey and the running totals those add; key-account dossiers,
+complaints, loyalty ledgers and care plans.
 
-Deterministic (a seeded random generator, fixed ids), so running it twice adds nothing.
-Histories are random walks through the real state machine, so they are always valid.
+Deterministic (seeded random generators, fixed ids), so running it twice adds nothing.
+Histories follow from the purchases and people's moves through the real state machine, so
+they are always valid and agree with the events.
 """
 
 from __future__ import annotations
@@ -10,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from itertools import islice
 from typing import Any
 
+import pymongo
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -32,6 +35,7 @@ from domain.complaints import (
     clock_changes,
     starting_clocks,
 )
+from domain.consent import Consent, consent_changes
 from domain.customers import CustomerKind, check_profile
 from domain.key_accounts import (
     Category,
@@ -73,7 +77,7 @@ from repositories.users import UserRepository
 from repositories.visits import VisitRepository
 from resolvers.churn_scan import decide
 from resolvers.journeys import SYSTEM
-from resolvers.rollups import customer_figures, rebuild
+from resolvers.rollups import Tally, add_tally, churn_histories, filed, rebuild
 from resolvers.tokens import DEMO_PARTNER_ID
 
 DEMO_CUSTOMERS = 300
@@ -167,26 +171,37 @@ def _seed_id(n: int) -> ObjectId:
 
 @dataclass(frozen=True)
 class DemoCustomer:
-    """A demo customer's document and the raw events of their journey. Their running figures
-    and the rollups are not generated: the seed rebuilds them from these events."""
+    """A demo customer's document (without running figures) and the raw events of their
+    journey; `history` is the document's lifecycle history."""
 
     document: dict[str, Any]
+    history: list[LifecycleEvent]
     purchases: list[dict[str, Any]]
     touchpoints: list[dict[str, Any]]
 
 
-def demo_customers(
-    now: datetime, count: int = DEMO_CUSTOMERS, rules: ValueRules | None = None
-) -> list[DemoCustomer]:
-    """`count` customers across every lifecycle stage, each with the purchases and touchpoints
-    their stage implies. Customer n is the same whatever the count (its journey has a random
-    generator of its own), so a larger seed extends the default demo."""
-    return list(iter_demo_customers(now, count, rules or ValueRules()))
+@dataclass(frozen=True)
+class _Profile:
+    """Demo customer n before their journey: cheap to make, so a seed makes every profile and
+    only the journeys of the customers not there yet."""
+
+    n: int
+    fields: dict[str, Any]  # checked (domain.customers.check_profile)
+    created: datetime
+    key_account: bool  # one of the first organisations: they get a dossier, and they buy
+
+    @property
+    def id(self) -> ObjectId:
+        return _seed_id(self.n)
+
+    @property
+    def organisation(self) -> bool:
+        return bool(self.fields["kind"] is CustomerKind.ORGANIZATION)
 
 
-def iter_demo_customers(now: datetime, count: int, rules: ValueRules) -> Iterator[DemoCustomer]:
-    """demo_customers, one at a time."""
+def _profiles(now: datetime, count: int) -> list[_Profile]:
     rng = random.Random(20261122)
+    profiles: list[_Profile] = []
     organisations = 0
     for n in range(count):
         organisation = rng.random() < 0.2
@@ -199,7 +214,7 @@ def iter_demo_customers(now: datetime, count: int, rules: ValueRules) -> Iterato
             name = f"{first} {last}"
             email = f"{first.lower()}.{last.lower()}.{n}@example.com"
             birthday = date(rng.randint(1950, 2005), rng.randint(1, 12), rng.randint(1, 28))
-        profile = check_profile(
+        fields = check_profile(
             {
                 "name": name,
                 "kind": CustomerKind.ORGANIZATION if organisation else CustomerKind.PERSON,
@@ -215,20 +230,46 @@ def iter_demo_customers(now: datetime, count: int, rules: ValueRules) -> Iterato
             creating=True,
         )
         created = now - timedelta(days=rng.randint(30, 1095), minutes=rng.randint(0, 1440))
-        # The first organisations get key-account dossiers: they are customers who buy.
-        key_account = organisation and organisations < DEMO_KEY_ACCOUNTS
+        profiles.append(_Profile(n, fields, created, organisation and organisations < DEMO_KEY_ACCOUNTS))
         organisations += organisation
-        journey = _journey(n, created, now, organisation, key_account, rules)
-        doc = new_customer_document(
-            profile, created, stage=journey.stage, history=journey.history, object_id=_seed_id(n)
-        )
-        doc["updatedAt"] = journey.history[-1].at if journey.history else created
-        doc["version"] = 1 + len(journey.history)
-        yield DemoCustomer(doc, journey.purchases, journey.touchpoints)
+    return profiles
+
+
+def _demo_customer(profile: _Profile, now: datetime, rules: ValueRules) -> DemoCustomer:
+    journey = _journey(profile.n, profile.created, now, profile.organisation, profile.key_account, rules)
+    # Marketing consent as the customer gave it when they joined: most agree to email, many
+    # to SMS, some to calls (so care plans have channels without rewriting the customer).
+    rng = random.Random(f"rapport-demo-consent-{profile.n}")
+    consent = Consent(sms=rng.random() < 0.7, email=rng.random() < 0.9, phone=rng.random() < 0.5)
+    doc = new_customer_document(
+        profile.fields,
+        profile.created,
+        stage=journey.stage,
+        history=journey.history,
+        object_id=profile.id,
+        consent=consent,
+        consent_history=consent_changes(Consent(), consent, profile.created, "demo data", SEED_ACTOR),
+    )
+    doc["updatedAt"] = journey.history[-1].at if journey.history else profile.created
+    doc["version"] = 1 + len(journey.history)
+    return DemoCustomer(doc, journey.history, journey.purchases, journey.touchpoints)
+
+
+def demo_customers(
+    now: datetime, count: int = DEMO_CUSTOMERS, rules: ValueRules | None = None
+) -> list[DemoCustomer]:
+    """`count` customers across every lifecycle stage, each with the purchases and touchpoints
+    their stage implies. Customer n is the same whatever the count (its journey has a random
+    generator of its own), so a larger seed extends the default demo."""
+    return [_demo_customer(p, now, rules or ValueRules()) for p in _profiles(now, count)]
 
 
 def demo_documents(now: datetime, count: int = DEMO_CUSTOMERS) -> list[dict]:
     return [c.document for c in demo_customers(now, count)]
+
+
+#: A seed's batch work (thousands of inserts) runs under this deadline, not the per-request one.
+SEED_DEADLINE_S = 1800
 
 
 async def seed_demo_data(
@@ -238,65 +279,81 @@ async def seed_demo_data(
     rules: ValueRules | None = None,
     customers: int = DEMO_CUSTOMERS,
 ) -> int:
-    """Insert the demo customers with their purchases and touchpoints, and the key-account
-    dossiers and complaints, that are not there yet; then rebuild every running total from the
-    raw events (resolvers.rollups, as `rollups rebuild` does). Returns how many customers were
-    added. The events go in first, so that customers are inserted with the figures the rebuild
-    computes from them: the rebuild then finds them as it would write them, and writes none
-    (an update costs the embedded server a rewrite of all the customer's index entries)."""
+    """Insert the demo customers with their purchases, touchpoints and running totals, the
+    key-account dossiers, complaints, loyalty ledgers and care plans, that are not there yet;
+    returns how many customers were added (0 on a second run)."""
     rules = rules or ValueRules()
-    documents = await _seed_journeys(db, now, customers, rules)
-    await seed_demo_dossiers(db, now, cadence or VisitCadence(), documents)
-    await seed_demo_complaints(db, now)
-    figures = await customer_figures(db, rules, now)
+    with pymongo.timeout(SEED_DEADLINE_S):
+        profiles = _profiles(now, customers)
+        await seed_demo_dossiers(db, now, cadence or VisitCadence(), profiles)
+        await seed_demo_complaints(db, now)  # before the journeys: churn risk counts complaints
+        added = await _seed_journeys(db, now, profiles, rules)
+        await seed_demo_loyalty(db, now)
+        await seed_demo_care(db, now)
+    return added
+
+
+#: Customers whose journeys are made together: the next chunk is made while the embedded
+#: server stores the events of the last.
+SEED_CHUNK = 500
+CUSTOMER_BATCH = 250
+
+
+async def _seed_journeys(
+    db: AsyncDatabase, now: datetime, profiles: list[_Profile], rules: ValueRules
+) -> int:
+    """Store the journeys of the customers not there yet: their purchases and touchpoints,
+    the rollups those add (summed here, as the writes add them: resolvers.rollups.Tally), then
+    the customers with their figures. When some of the events were there already (a seed
+    stopped half-way), the totals are rebuilt from the raw events instead. Customers go in
+    last: one that is there has all its events and totals."""
+    customers = CustomerRepository(db)
+    records, touchpoints = RecordRepository(db), TouchpointRepository(db)
+    histories = await churn_histories(db, rules, now)
+    chunks = [profiles[start : start + SEED_CHUNK] for start in range(0, len(profiles), SEED_CHUNK)]
+
+    async def journeys(chunk: list[_Profile]) -> list[DemoCustomer]:
+        there = await customers.present([p.id for p in chunk])
+        missing = [p for p in chunk if p.id not in there]
+        return await asyncio.to_thread(lambda: [_demo_customer(p, now, rules) for p in missing])
+
+    tally, documents, events_were_new = Tally(), [], True
+    made = asyncio.ensure_future(journeys(chunks[0])) if chunks else None
+    try:
+        for k in range(len(chunks)):
+            assert made is not None
+            chunk = await made
+            if k + 1 < len(chunks):
+                made = asyncio.ensure_future(journeys(chunks[k + 1]))
+            purchases = [p for c in chunk for p in c.purchases]
+            moments = [t for c in chunk for t in c.touchpoints]
+            added = await records.insert_purchases(purchases) + await touchpoints.insert_many(moments)
+            events_were_new &= added == len(purchases) + len(moments)
+            for c in chunk:
+                for purchase in c.purchases:
+                    tally.purchase(purchase)
+                for moment in c.touchpoints:
+                    tally.touchpoint(moment)
+                for event in c.history:
+                    tally.move(event)
+                documents.append(c.document)
+    finally:
+        if made is not None and not made.done():
+            made.cancel()  # an insert failed: the next chunk is not wanted
+    if not documents:
+        return 0
+    figures = filed(tally.figures, histories, rules, now)
     for doc in documents:
         if (found := figures.documents.get(str(doc["_id"]))) is not None:
             doc["figures"] = found
-    added = await _in_batches(CustomerRepository(db).insert_many, documents, CUSTOMER_BATCH)
-    await rebuild(db, rules, now, figures)
-    await seed_demo_loyalty(db, now)
-    await seed_demo_care(db, now)
-    return added
-
-
-#: Customers generated and stored together: the next chunk is generated while the embedded
-#: server stores the events of the last.
-SEED_CHUNK = 500
-#: Documents per insert: the embedded server's cost is per document (some 1 ms an event and
-#: 5 ms a customer, index entries and validation), not per round trip, so batches are kept
-#: well inside the per-operation deadline (RAPPORT_MONGODB_TIMEOUT_MS, 5 s by default).
-EVENT_BATCH = 500
-CUSTOMER_BATCH = 100
-
-
-async def _in_batches(
-    insert: Callable[[list[dict[str, Any]]], Awaitable[int | None]], docs: list[dict[str, Any]], size: int
-) -> int:
+    if events_were_new:
+        await add_tally(db, tally, figures)
     added = 0
-    for start in range(0, len(docs), size):
-        added += await insert(docs[start : start + size]) or 0
+    for start in range(0, len(documents), CUSTOMER_BATCH):
+        added += await customers.insert_many(documents[start : start + CUSTOMER_BATCH])
+    if not events_were_new or added < len(documents):
+        await rebuild(db, rules, now)
     return added
-
-
-async def _seed_journeys(db: AsyncDatabase, now: datetime, count: int, rules: ValueRules) -> list[dict]:
-    """Generate the demo customers and store their purchases and touchpoints (in bulk, those
-    not there yet); returns the customers' documents."""
-    records, touchpoints = RecordRepository(db), TouchpointRepository(db)
-    customers = iter_demo_customers(now, count, rules)
-
-    def take() -> list[DemoCustomer]:
-        return list(islice(customers, SEED_CHUNK))
-
-    documents: list[dict] = []
-    chunk = await asyncio.to_thread(take)
-    while chunk:
-        documents += [c.document for c in chunk]
-        stored = asyncio.gather(
-            _in_batches(records.insert_purchases, [p for c in chunk for p in c.purchases], EVENT_BATCH),
-            _in_batches(touchpoints.insert_many, [t for c in chunk for t in c.touchpoints], EVENT_BATCH),
-        )
-        chunk, _ = await asyncio.gather(asyncio.to_thread(take), stored)
-    return documents
 
 
 # --- journeys: purchases and touchpoints ---------------------------------------------------
@@ -471,7 +528,11 @@ def _journey(
             now,
             rules.currency,
         )
-        purchases.append(purchase_document(checked, _oid("9b", n, p), at))  # recorded as it happened
+        doc = purchase_document(checked, _oid("9b", n, p), at)  # recorded as it happened
+        # History loaded, not a client's call to retry: no idempotency key (nor the unique
+        # index entry that would cost), as with purchases imported from a till.
+        del doc["idempotencyKey"], doc["fingerprint"]
+        purchases.append(doc)
     history = _lifecycle(rng, aim, [p["_id"] for p in purchases], times, now, rules)
     stage = history[-1].to_stage if history else LifecycleStage.PROSPECT
     unhappy = stage in (LifecycleStage.AT_RISK, LifecycleStage.LAPSED)
@@ -647,14 +708,14 @@ def _touchpoints(
         channel = Channel(purchase["channel"])
         if rng.random() < 0.15:
             add(JourneyStage.PRE_SALE, _TP.INQUIRY, at - days(rng.uniform(0.02, 3)))
-        if rng.random() < 0.55:
+        if rng.random() < 0.45:
             if channel in (Channel.STORE, Channel.VISIT, Channel.PHONE):
                 add(JourneyStage.IN_SALE, _TP.PURCHASE, at, channel)
             elif rng.random() < 0.5:
                 add(JourneyStage.IN_SALE, _TP.PAYMENT, at + timedelta(minutes=rng.randint(0, 5)), channel)
             else:
                 add(JourneyStage.IN_SALE, _TP.DELIVERY, at + days(rng.uniform(0.2, 3)))
-        if rng.random() < 0.42:
+        if rng.random() < 0.35:
             add(JourneyStage.AFTER_SALE, _weighted(rng, AFTER_SALE_TYPES), at + days(rng.uniform(1, 20)))
     if unhappy and times:  # a retention or win-back call after they stopped buying
         add(JourneyStage.AFTER_SALE, _TP.CARE, times[-1] + (now - times[-1]) * rng.uniform(0.3, 0.9))
@@ -866,15 +927,15 @@ async def store_dossiers(db: AsyncDatabase, dossiers: Dossiers) -> int:
 
 
 async def seed_demo_dossiers(
-    db: AsyncDatabase, now: datetime, cadence: VisitCadence, customers: Sequence[dict] = ()
+    db: AsyncDatabase, now: datetime, cadence: VisitCadence, profiles: Sequence[_Profile] = ()
 ) -> int:
-    """Dossiers for the first organisations of the demo (`customers`: its documents, when the
-    caller has made at least the default demo's)."""
+    """Dossiers for the first organisations of the demo (`profiles`: the demo's, when the
+    caller has made them)."""
     users = UserRepository(db)
     managers = [await users.ensure_user(name, Role.ACCOUNT_MANAGER, None, now) for name in DEMO_MANAGERS]
-    if len(customers) < DEMO_CUSTOMERS:
-        customers = demo_documents(now)
-    organisations = [d for d in customers if d["kind"] == CustomerKind.ORGANIZATION.value][:DEMO_KEY_ACCOUNTS]
+    if len(profiles) < DEMO_CUSTOMERS:
+        profiles = _profiles(now, DEMO_CUSTOMERS)
+    organisations = [{"_id": p.id, "createdAt": p.created} for p in profiles if p.key_account]
     dossiers = dossier_documents(organisations, [m.id for m in managers], now, cadence)
     dossiers.purchases.clear()  # the accounts' purchases are those of their journeys (seed_demo_data)
     return await store_dossiers(db, dossiers)

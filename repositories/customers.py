@@ -39,6 +39,7 @@ from repositories.documents import (
     day,
     day_of,
     find_all,
+    ids_present,
     insert_missing,
     update_at_version,
     without_none,
@@ -406,6 +407,10 @@ class CustomerRepository:
     async def insert_many(self, docs: list[dict[str, Any]]) -> int:
         """Insert prepared documents, skipping ones already there (for idempotent seeding)."""
         return await insert_missing(self._customers, docs)
+
+    async def present(self, ids: list[ObjectId]) -> set[ObjectId]:
+        """Which of these customers exist (seeding skips them)."""
+        return await ids_present(self._customers, ids)
 
     async def update_profile(
         self,

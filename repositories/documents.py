@@ -49,8 +49,7 @@ async def insert_missing(collection: Any, docs: list[dict[str, Any]]) -> int:
     """Insert the documents whose _id is not there yet (idempotent seeding); returns how many."""
     if not docs:
         return 0
-    ids = [d["_id"] for d in docs]
-    existing = {d["_id"] for d in await find_all(collection, _among(ids), projection={"_id": 1})}
+    existing = await ids_present(collection, [d["_id"] for d in docs])
     fresh = [d for d in docs if d["_id"] not in existing]
     if fresh:
         await collection.insert_many(fresh, ordered=False)
@@ -69,6 +68,15 @@ def _among(ids: list[Any]) -> dict[str, Any]:
     if len(ids) > IN_MAX and all(isinstance(i, ObjectId) for i in ids):
         return {"_id": {"$gte": min(ids), "$lte": max(ids)}}
     return {"_id": {"$in": ids}}
+
+
+async def ids_present(collection: Any, ids: list[Any]) -> set[Any]:
+    """Which of these ids the collection holds."""
+    if not ids:
+        return set()
+    wanted = set(ids)
+    found = await find_all(collection, _among(ids), projection={"_id": 1})
+    return {d["_id"] for d in found if d["_id"] in wanted}
 
 
 #: Documents per insert when seeding: each insert is one operation under the deadline

@@ -29,6 +29,7 @@ from pymongo.errors import BulkWriteError
 from domain.experience import ExperienceTotals
 from domain.lifecycle import LifecycleEvent
 from domain.touchpoints import SATISFIED_FROM, nps_class
+from repositories.documents import DUPLICATE_KEY
 
 EXPERIENCE = "experience_rollups"
 LIFECYCLE = "lifecycle_rollups"
@@ -36,7 +37,6 @@ RFM_CELLS = "rfm_cells"
 ROLLUPS = (EXPERIENCE, LIFECYCLE, RFM_CELLS)
 
 Increments = Mapping[str, int | Decimal]
-DUPLICATE_KEY = 11000
 
 
 def _month(day: date) -> str:
@@ -205,6 +205,23 @@ async def rfm_cells_up_to(
     return found
 
 
+async def _insert_fresh(
+    collection: AsyncCollection[dict[str, Any]], fresh: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Insert documents whose ids were not there (inserting costs the embedded server a fifth
+    of an upsert); returns those written meanwhile (a purchase, a touchpoint) instead."""
+    if not fresh:
+        return []
+    try:
+        await collection.insert_many(fresh, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        return [fresh[e["index"]] for e in errors]
+    return []
+
+
 async def replace_all(collection: AsyncCollection[dict[str, Any]], docs: list[dict[str, Any]]) -> int:
     """Make a rollup collection hold exactly these documents (a rebuild), writing only what
     differs: new documents inserted, changed ones replaced, stale ones deleted (found here: a
@@ -215,14 +232,7 @@ async def replace_all(collection: AsyncCollection[dict[str, Any]], docs: list[di
     changed = [d for d in docs if d["_id"] in stored and stored[d["_id"]] != d]
     kept = {d["_id"] for d in docs}
     stale = [key for key in stored if key not in kept]
-    if fresh:  # inserting costs the embedded server a fifth of an upsert
-        try:
-            await collection.insert_many(fresh, ordered=False)
-        except BulkWriteError as exc:  # some were written meanwhile (a purchase, a touchpoint)
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != DUPLICATE_KEY for e in errors):
-                raise
-            changed += [fresh[e["index"]] for e in errors]
+    changed += await _insert_fresh(collection, fresh)
     if changed:
         await collection.bulk_write(
             [ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in changed], ordered=False
@@ -230,3 +240,33 @@ async def replace_all(collection: AsyncCollection[dict[str, Any]], docs: list[di
     for start in range(0, len(stale), 100):
         await collection.delete_many({"_id": {"$in": stale[start : start + 100]}})
     return len(fresh) + len(changed) + len(stale)
+
+
+def _flat(totals: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested totals as the dotted fields an `$inc` adds them to."""
+    flat: dict[str, Any] = {}
+    for key, value in totals.items():
+        if isinstance(value, Mapping):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[prefix + key] = value
+    return flat
+
+
+async def add_all(collection: AsyncCollection[dict[str, Any]], docs: list[dict[str, Any]]) -> None:
+    """Add totals documents (days, months, RFM days) into a rollup collection: a document
+    whose `_id` is new is inserted, one already there gets the totals added (`$inc`), as the
+    writes add theirs."""
+    stored = {d["_id"] async for d in collection.find({}, {"_id": 1})}
+    known = [d for d in docs if d["_id"] in stored]
+    known += await _insert_fresh(collection, [d for d in docs if d["_id"] not in stored])
+    if known:
+        requests = [
+            UpdateOne(
+                {k: d[k] for k in ("_id", "period") if k in d},
+                {"$inc": _flat({k: v for k, v in d.items() if k not in ("_id", "period")})},
+                upsert=True,
+            )
+            for d in known
+        ]
+        await collection.bulk_write(requests, ordered=False)
