@@ -1,17 +1,25 @@
 """Demo data, loaded by `main.py seed` and `serve --seed-if-empty`: a believable
-customer base across every lifecycle stage, and key-account dossiers.
+customer base across every lifecycle stage, each customer with the purchases and
+touchpoints of their journey and the running totals those add; key-account dossiers,
+complaints, loyalty ledgers and care plans.
 
-Deterministic (a seeded random generator, fixed ids), so running it twice adds nothing.
-Histories are random walks through the real state machine, so they are always valid.
+Deterministic (seeded random generators, fixed ids), so running it twice adds nothing.
+Histories follow from the purchases and people's moves through the real state machine, so
+they are always valid and agree with the events.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+import pymongo
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -27,6 +35,7 @@ from domain.complaints import (
     clock_changes,
     starting_clocks,
 )
+from domain.consent import Consent, consent_changes
 from domain.customers import CustomerKind, check_profile
 from domain.key_accounts import (
     Category,
@@ -42,7 +51,6 @@ from domain.key_accounts import (
     next_visit_due,
 )
 from domain.lifecycle import (
-    INITIAL_STAGE,
     Actor,
     LifecycleAction,
     LifecycleEvent,
@@ -51,8 +59,11 @@ from domain.lifecycle import (
     transition,
 )
 from domain.money import Money
-from domain.records import Channel, FeedbackCategory, FeedbackKind, Severity
+from domain.purchases import PurchaseRequest, check_purchase, lifecycle_effect, purchase_reason
+from domain.records import Channel, FeedbackCategory, FeedbackKind, PurchaseLine, Severity
+from domain.touchpoints import JourneyStage, Sentiment, TouchpointRequest, TouchpointType, check_touchpoint
 from domain.users import Role
+from domain.value import ValueRules
 from repositories.complaint_stats import ComplaintStatsRepository
 from repositories.complaints import ComplaintRepository, complaint_document
 from repositories.contacts import ContactRepository, new_contact_document, relationship_document
@@ -60,12 +71,18 @@ from repositories.contracts import ContractRepository
 from repositories.customers import CustomerRepository, new_customer_document
 from repositories.documents import money_document
 from repositories.key_accounts import KeyAccountRepository, new_key_account_document
-from repositories.records import RecordRepository
+from repositories.records import RecordRepository, purchase_document
+from repositories.touchpoints import TouchpointRepository, touchpoint_document
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
+from resolvers.churn_scan import decide
+from resolvers.journeys import SYSTEM
+from resolvers.rollups import Tally, add_tally, churn_histories, filed, rebuild
 from resolvers.tokens import DEMO_PARTNER_ID
 
 DEMO_CUSTOMERS = 300
+#: Demo ids number customers with four hex digits (_oid).
+DEMO_CUSTOMERS_MAX = 50_000
 
 FIRST = [
     "Mei",
@@ -152,23 +169,40 @@ def _seed_id(n: int) -> ObjectId:
     return ObjectId(f"5eed{n:020x}")
 
 
-def _history(rng: random.Random, created: datetime, now: datetime) -> list[LifecycleEvent]:
-    """A random walk through the state machine, each step later than the last."""
-    stage, at, events = INITIAL_STAGE, created, []
-    for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 3, 4, 5, 6])):
-        action = rng.choice(allowed_actions(stage))
-        at = at + timedelta(days=rng.randint(3, 90), hours=rng.randint(0, 23))
-        if at >= now:
-            break
-        target = transition(stage, action)
-        events.append(LifecycleEvent(action, stage, target, at, SEED_ACTOR, REASONS[action]))
-        stage = target
-    return events
+@dataclass(frozen=True)
+class DemoCustomer:
+    """A demo customer's document (without running figures) and the raw events of their
+    journey; `history` is the document's lifecycle history."""
+
+    document: dict[str, Any]
+    history: list[LifecycleEvent]
+    purchases: list[dict[str, Any]]
+    touchpoints: list[dict[str, Any]]
 
 
-def demo_documents(now: datetime, count: int = DEMO_CUSTOMERS) -> list[dict]:
+@dataclass(frozen=True)
+class _Profile:
+    """Demo customer n before their journey: cheap to make, so a seed makes every profile and
+    only the journeys of the customers not there yet."""
+
+    n: int
+    fields: dict[str, Any]  # checked (domain.customers.check_profile)
+    created: datetime
+    key_account: bool  # one of the first organisations: they get a dossier, and they buy
+
+    @property
+    def id(self) -> ObjectId:
+        return _seed_id(self.n)
+
+    @property
+    def organisation(self) -> bool:
+        return bool(self.fields["kind"] is CustomerKind.ORGANIZATION)
+
+
+def _profiles(now: datetime, count: int) -> list[_Profile]:
     rng = random.Random(20261122)
-    docs = []
+    profiles: list[_Profile] = []
+    organisations = 0
     for n in range(count):
         organisation = rng.random() < 0.2
         if organisation:
@@ -180,7 +214,7 @@ def demo_documents(now: datetime, count: int = DEMO_CUSTOMERS) -> list[dict]:
             name = f"{first} {last}"
             email = f"{first.lower()}.{last.lower()}.{n}@example.com"
             birthday = date(rng.randint(1950, 2005), rng.randint(1, 12), rng.randint(1, 28))
-        profile = check_profile(
+        fields = check_profile(
             {
                 "name": name,
                 "kind": CustomerKind.ORGANIZATION if organisation else CustomerKind.PERSON,
@@ -195,26 +229,539 @@ def demo_documents(now: datetime, count: int = DEMO_CUSTOMERS) -> list[dict]:
             now.date(),
             creating=True,
         )
-        created = now - timedelta(days=rng.randint(30, 720), minutes=rng.randint(0, 1440))
-        history = _history(rng, created, now)
-        stage = history[-1].to_stage if history else LifecycleStage.PROSPECT
-        docs.append(
-            new_customer_document(profile, created, stage=stage, history=history, object_id=_seed_id(n))
-        )
-        docs[-1]["updatedAt"] = history[-1].at if history else created
-        docs[-1]["version"] = 1 + len(history)
-    return docs
+        created = now - timedelta(days=rng.randint(30, 1095), minutes=rng.randint(0, 1440))
+        profiles.append(_Profile(n, fields, created, organisation and organisations < DEMO_KEY_ACCOUNTS))
+        organisations += organisation
+    return profiles
 
 
-async def seed_demo_data(db: AsyncDatabase, now: datetime, cadence: VisitCadence | None = None) -> int:
-    """Insert the demo customers and key-account dossiers that are not there yet;
-    returns how many customers were added."""
-    added = await CustomerRepository(db).insert_many(demo_documents(now))
-    await seed_demo_dossiers(db, now, cadence or VisitCadence())
-    await seed_demo_complaints(db, now)
-    await seed_demo_loyalty(db, now)
-    await seed_demo_care(db, now)
+def _demo_customer(profile: _Profile, now: datetime, rules: ValueRules) -> DemoCustomer:
+    journey = _journey(profile.n, profile.created, now, profile.organisation, profile.key_account, rules)
+    # Marketing consent as the customer gave it when they joined: most agree to email, many
+    # to SMS, some to calls (so care plans have channels without rewriting the customer).
+    rng = random.Random(f"rapport-demo-consent-{profile.n}")
+    consent = Consent(sms=rng.random() < 0.7, email=rng.random() < 0.9, phone=rng.random() < 0.5)
+    doc = new_customer_document(
+        profile.fields,
+        profile.created,
+        stage=journey.stage,
+        history=journey.history,
+        object_id=profile.id,
+        consent=consent,
+        consent_history=consent_changes(Consent(), consent, profile.created, "demo data", SEED_ACTOR),
+    )
+    doc["updatedAt"] = journey.history[-1].at if journey.history else profile.created
+    doc["version"] = 1 + len(journey.history)
+    return DemoCustomer(doc, journey.history, journey.purchases, journey.touchpoints)
+
+
+def demo_customers(
+    now: datetime, count: int = DEMO_CUSTOMERS, rules: ValueRules | None = None
+) -> list[DemoCustomer]:
+    """`count` customers across every lifecycle stage, each with the purchases and touchpoints
+    their stage implies. Customer n is the same whatever the count (its journey has a random
+    generator of its own), so a larger seed extends the default demo."""
+    return [_demo_customer(p, now, rules or ValueRules()) for p in _profiles(now, count)]
+
+
+def demo_documents(now: datetime, count: int = DEMO_CUSTOMERS) -> list[dict]:
+    return [c.document for c in demo_customers(now, count)]
+
+
+#: A seed's batch work (thousands of inserts) runs under this deadline, not the per-request one.
+SEED_DEADLINE_S = 1800
+
+
+async def seed_demo_data(
+    db: AsyncDatabase,
+    now: datetime,
+    cadence: VisitCadence | None = None,
+    rules: ValueRules | None = None,
+    customers: int = DEMO_CUSTOMERS,
+) -> int:
+    """Insert the demo customers with their purchases, touchpoints and running totals, the
+    key-account dossiers, complaints, loyalty ledgers and care plans, that are not there yet;
+    returns how many customers were added (0 on a second run)."""
+    rules = rules or ValueRules()
+    with pymongo.timeout(SEED_DEADLINE_S):
+        profiles = _profiles(now, customers)
+        await seed_demo_dossiers(db, now, cadence or VisitCadence(), profiles)
+        await seed_demo_complaints(db, now)  # before the journeys: churn risk counts complaints
+        added = await _seed_journeys(db, now, profiles, rules)
+        await seed_demo_loyalty(db, now)
+        await seed_demo_care(db, now)
     return added
+
+
+#: Customers whose journeys are made together: the next chunk is made while the embedded
+#: server stores the events of the last.
+SEED_CHUNK = 500
+CUSTOMER_BATCH = 250
+
+
+async def _seed_journeys(
+    db: AsyncDatabase, now: datetime, profiles: list[_Profile], rules: ValueRules
+) -> int:
+    """Store the journeys of the customers not there yet: their purchases and touchpoints,
+    the rollups those add (summed here, as the writes add them: resolvers.rollups.Tally), then
+    the customers with their figures. When some of the events were there already (a seed
+    stopped half-way), the totals are rebuilt from the raw events instead. Customers go in
+    last: one that is there has all its events and totals."""
+    customers = CustomerRepository(db)
+    records, touchpoints = RecordRepository(db), TouchpointRepository(db)
+    histories = await churn_histories(db, rules, now)
+    chunks = [profiles[start : start + SEED_CHUNK] for start in range(0, len(profiles), SEED_CHUNK)]
+
+    async def journeys(chunk: list[_Profile]) -> list[DemoCustomer]:
+        there = await customers.present([p.id for p in chunk])
+        missing = [p for p in chunk if p.id not in there]
+        return await asyncio.to_thread(lambda: [_demo_customer(p, now, rules) for p in missing])
+
+    tally, documents, events_were_new = Tally(), [], True
+    made = asyncio.ensure_future(journeys(chunks[0])) if chunks else None
+    try:
+        for k in range(len(chunks)):
+            assert made is not None
+            chunk = await made
+            if k + 1 < len(chunks):
+                made = asyncio.ensure_future(journeys(chunks[k + 1]))
+            purchases = [p for c in chunk for p in c.purchases]
+            moments = [t for c in chunk for t in c.touchpoints]
+            added = await records.insert_purchases(purchases) + await touchpoints.insert_many(moments)
+            events_were_new &= added == len(purchases) + len(moments)
+            for c in chunk:
+                for purchase in c.purchases:
+                    tally.purchase(purchase)
+                for moment in c.touchpoints:
+                    tally.touchpoint(moment)
+                for event in c.history:
+                    tally.move(event)
+                documents.append(c.document)
+    finally:
+        if made is not None and not made.done():
+            made.cancel()  # an insert failed: the next chunk is not wanted
+    if not documents:
+        return 0
+    figures = filed(tally.figures, histories, rules, now)
+    for doc in documents:
+        if (found := figures.documents.get(str(doc["_id"]))) is not None:
+            doc["figures"] = found
+    if events_were_new:
+        await add_tally(db, tally, figures)
+    added = 0
+    for start in range(0, len(documents), CUSTOMER_BATCH):
+        added += await customers.insert_many(documents[start : start + CUSTOMER_BATCH])
+    if not events_were_new or added < len(documents):
+        await rebuild(db, rules, now)
+    return added
+
+
+# --- journeys: purchases and touchpoints ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _StagePlan:
+    """How a stage's demo customers bought: how many of the demo are in it (a weight), how
+    many purchases they made (before the rhythm below), how many days ago the last one was,
+    and the customers' ages (days since they were created) the stage fits."""
+
+    weight: int
+    purchases: tuple[int, int]
+    last_purchase_days: tuple[float, float]
+    ages: tuple[float, float] = (0, math.inf)
+
+
+STAGE_PLANS = {
+    LifecycleStage.PROSPECT: _StagePlan(10, (0, 0), (0, 0)),
+    # A first purchase not long ago: the young customers' stage.
+    LifecycleStage.ACQUIRED: _StagePlan(40, (1, 1), (1, 150), ages=(0, 240)),
+    LifecycleStage.ACTIVE: _StagePlan(22, (2, 16), (0.2, 45)),
+    LifecycleStage.RETAINED: _StagePlan(24, (6, 28), (0.2, 30), ages=(90, math.inf)),
+    # Buying slowed: the last purchase 60-170 days ago, before the 180-day lapse line.
+    LifecycleStage.AT_RISK: _StagePlan(14, (3, 12), (60, 170), ages=(120, math.inf)),
+    # Gone: the last purchase more than 180 days ago.
+    LifecycleStage.LAPSED: _StagePlan(16, (1, 8), (185, 900), ages=(200, math.inf)),
+}
+#: Leads buy for the first time within this many days of being created; customers then buy
+#: at least this often until they stop (a longer gap is a lapse the churn scan records).
+CONVERSION_DAYS = 60
+BUYING_RHYTHM_DAYS = 90
+#: Share of the ACTIVE and RETAINED customers old enough (days) who lapsed once and were won back.
+WON_BACK_SHARE = 0.25
+WON_BACK_AGE_DAYS = 400
+
+#: (sku, unit price, points per unit) by what a customer usually buys.
+CATALOGUE: dict[str, list[tuple[str, str, int]]] = {
+    "coffee": [
+        ("LATTE-M", "32.00", 3),
+        ("AMERICANO-M", "26.00", 2),
+        ("CROISSANT", "18.00", 1),
+        ("DESSERT-LIMITED", "38.00", 4),
+        ("COLD-BREW", "35.00", 3),
+    ],
+    "home": [
+        ("BEANS-HOUSE-1KG", "168.00", 15),
+        ("MUG-CERAMIC", "88.00", 8),
+        ("GIFT-BOX", "268.00", 25),
+        ("DRIP-KIT", "129.00", 12),
+        ("LATTE-M", "32.00", 3),
+    ],
+    "premium": [
+        ("ROOM-NIGHT", "780.00", 80),
+        ("CATERING-SET", "1280.00", 120),
+        ("ESPRESSO-MACHINE", "2999.00", 300),
+        ("GIFT-CARD-1000", "1000.00", 0),
+        ("BEANS-CASE-10KG", "1480.00", 140),
+    ],
+}
+PERSON_BASKETS = {"coffee": 50, "home": 40, "premium": 10}
+ORGANISATION_BASKETS = {"home": 50, "premium": 50}
+PERSON_CHANNELS = {
+    Channel.STORE: 35,
+    Channel.APP: 25,
+    Channel.MINI_PROGRAM: 20,
+    Channel.WEBSITE: 15,
+    Channel.PHONE: 5,
+}
+ORGANISATION_CHANNELS = {Channel.VISIT: 30, Channel.PHONE: 25, Channel.EMAIL: 20, Channel.WEBSITE: 25}
+
+_TP = TouchpointType
+#: The channels each kind of touchpoint happens at (weights).
+TOUCHPOINT_CHANNELS: dict[TouchpointType, dict[Channel, int]] = {
+    _TP.INQUIRY: {
+        Channel.CHAT: 25,
+        Channel.PHONE: 15,
+        Channel.WEBSITE: 15,
+        Channel.SOCIAL: 15,
+        Channel.MINI_PROGRAM: 10,
+        Channel.EMAIL: 10,
+        Channel.STORE: 10,
+    },
+    _TP.CALL: {Channel.PHONE: 1},
+    _TP.VISIT: {Channel.STORE: 3, Channel.VISIT: 1},
+    _TP.DELIVERY: {Channel.SMS: 40, Channel.APP: 40, Channel.EMAIL: 20},
+    _TP.USAGE: {Channel.APP: 50, Channel.MINI_PROGRAM: 30, Channel.COMMUNITY: 20},
+    _TP.SERVICE_REQUEST: {Channel.PHONE: 50, Channel.CHAT: 25, Channel.EMAIL: 15, Channel.APP: 10},
+    _TP.REVIEW: {Channel.APP: 35, Channel.WEBSITE: 25, Channel.SOCIAL: 25, Channel.MINI_PROGRAM: 15},
+    _TP.SURVEY: {Channel.EMAIL: 50, Channel.SMS: 30, Channel.APP: 20},
+    _TP.CARE: {Channel.PHONE: 50, Channel.SMS: 30, Channel.EMAIL: 20},
+}
+AFTER_SALE_TYPES = {_TP.USAGE: 20, _TP.REVIEW: 25, _TP.SERVICE_REQUEST: 25, _TP.SURVEY: 20, _TP.CARE: 10}
+#: How often a moment goes badly. Most go well; bad moments concentrate where the demo's
+#: experience hotspots are: after-sale service on the hotline (long waits, transfers) and
+#: paying for or following an order in the app.
+BAD_MOMENT = 0.04
+HOTSPOTS = {(JourneyStage.AFTER_SALE, Channel.PHONE): 0.45, (JourneyStage.IN_SALE, Channel.APP): 0.35}
+#: Customers on their way out (AT_RISK, LAPSED) had more bad moments towards the end.
+UNHAPPY_ENDING = 0.3
+GOOD_NOTES = [
+    "friendly and quick",
+    "latte just right, as always",
+    "delivered on time and well packed",
+    "the agent solved it in one call",
+    "loves the limited dessert",
+    "easy checkout",
+    "asked about the weekend morning offer",
+]
+BAD_NOTES = {
+    Channel.PHONE: [
+        "waited 25 minutes on the hotline",
+        "transferred three times, nobody could help",
+        "promised call back never came",
+    ],
+    Channel.APP: [
+        "payment failed twice in the app",
+        "the app showed delivered, nothing arrived",
+        "coupon would not apply at checkout",
+    ],
+}
+OTHER_BAD_NOTES = ["order arrived late", "the drink was cold", "staff seemed rushed", "invoice was wrong"]
+
+
+@dataclass(frozen=True)
+class _Journey:
+    stage: LifecycleStage
+    history: list[LifecycleEvent]
+    purchases: list[dict[str, Any]]
+    touchpoints: list[dict[str, Any]]
+
+
+def _journey(
+    n: int, created: datetime, now: datetime, organisation: bool, must_buy: bool, rules: ValueRules
+) -> _Journey:
+    """Customer n's purchases (when, how many: from a stage the demo aims at), the lifecycle
+    those purchases and people's moves made (the rules of domain.purchases and the churn
+    scan's lapse line), and the touchpoints around them."""
+    rng = random.Random(f"rapport-demo-journey-{n}")
+    age = (now - created).total_seconds() / 86_400
+    stages = [
+        s
+        for s, plan in STAGE_PLANS.items()
+        if plan.ages[0] <= age <= plan.ages[1] and not (must_buy and plan.purchases[1] == 0)
+    ]
+    aim = rng.choices(stages, weights=[STAGE_PLANS[s].weight for s in stages])[0]
+    won_back = (
+        aim in (LifecycleStage.ACTIVE, LifecycleStage.RETAINED)
+        and age > WON_BACK_AGE_DAYS
+        and rng.random() < WON_BACK_SHARE
+    )
+    if won_back:  # the current run of purchases began well after they joined
+        days = _won_back(rng, _purchase_days(rng, STAGE_PLANS[aim], rng.uniform(90, age - 300)), age)
+    else:
+        days = _purchase_days(rng, STAGE_PLANS[aim], age)
+    times = [_minute(now - timedelta(days=d)) for d in days]
+    customer_id = str(_seed_id(n))
+    basket = _weighted(rng, ORGANISATION_BASKETS if organisation else PERSON_BASKETS)
+    channels = ORGANISATION_CHANNELS if organisation else PERSON_CHANNELS
+    usual = _weighted(rng, channels)
+    purchases = []
+    for p, at in enumerate(times):
+        channel = usual if rng.random() < 0.7 else _weighted(rng, channels)
+        checked = check_purchase(
+            PurchaseRequest(
+                customer_id=customer_id,
+                purchased_at=at,
+                channel=channel,
+                lines=_lines(rng, basket, organisation, first=p == 0),
+                idempotency_key=f"demo-purchase-{n}-{p}",
+            ),
+            now,
+            rules.currency,
+        )
+        doc = purchase_document(checked, _oid("9b", n, p), at)  # recorded as it happened
+        # History loaded, not a client's call to retry: no idempotency key (nor the unique
+        # index entry that would cost), as with purchases imported from a till.
+        del doc["idempotencyKey"], doc["fingerprint"]
+        purchases.append(doc)
+    history = _lifecycle(rng, aim, [p["_id"] for p in purchases], times, now, rules)
+    stage = history[-1].to_stage if history else LifecycleStage.PROSPECT
+    unhappy = stage in (LifecycleStage.AT_RISK, LifecycleStage.LAPSED)
+    touchpoints = _touchpoints(rng, n, customer_id, created, times, purchases, unhappy, organisation, now)
+    return _Journey(stage, history, purchases, touchpoints)
+
+
+def _weighted(rng: random.Random, weights: dict[Any, int]) -> Any:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _purchase_days(rng: random.Random, plan: _StagePlan, age: float) -> list[float]:
+    """How many days ago each purchase was, oldest first: from soon after the customer was
+    created to the stage's last purchase, at least every BUYING_RHYTHM_DAYS."""
+    fewest, most = plan.purchases
+    if most == 0:
+        return []
+    low, high = plan.last_purchase_days
+    if most == 1:  # the first purchase is still the only one
+        return [rng.uniform(low, min(high, age - 0.1))]
+    first = age - rng.uniform(0.1, min(CONVERSION_DAYS, age - low))
+    if (count := rng.randint(fewest, most)) == 1:  # bought once and never again
+        return [first]
+    return _spaced(rng, first, rng.uniform(low, min(high, first)), count)
+
+
+def _spaced(rng: random.Random, first: float, last: float, count: int) -> list[float]:
+    """`count` purchases from `first` to `last` days ago (more if the rhythm needs them), about
+    evenly spaced."""
+    span = first - last
+    count = max(count, math.ceil(span / BUYING_RHYTHM_DAYS) + 1)
+    count = min(count, max(2, int(span) + 1))  # about one a day at most
+    if count == 1:
+        return [first]
+    gap = span / (count - 1)
+    between = [first - gap * (i + rng.uniform(-0.3, 0.3)) for i in range(1, count - 1)]
+    return [first, *between, last]
+
+
+def _won_back(rng: random.Random, days: list[float], age: float) -> list[float]:
+    """An earlier run of purchases, from soon after the customer was created, then more than
+    the lapse period without any: the customer lapsed and the first of `days` won them back."""
+    first = age - rng.uniform(0.1, CONVERSION_DAYS)
+    last = days[0] + rng.uniform(200, 260)
+    if first < last:
+        return days
+    return [*_spaced(rng, first, last, rng.randint(1, 4)), *days]
+
+
+def _lifecycle(
+    rng: random.Random,
+    aim: LifecycleStage,
+    purchase_ids: Sequence[ObjectId],
+    times: list[datetime],
+    now: datetime,
+    rules: ValueRules,
+) -> list[LifecycleEvent]:
+    """The history the purchases and people's moves make, walked through the state machine:
+    purchases move the stage as recording them does (domain.purchases.lifecycle_effect), the
+    churn scan lapses whoever has not bought for the lapse period (a day or so after it is
+    due), and agents retain, flag and save customers."""
+    moves: list[tuple[datetime, LifecycleAction, str]] = []
+
+    def person(at: datetime, action: LifecycleAction, reason: str | None = None) -> None:
+        moves.append((min(_minute(at), now - timedelta(minutes=1)), action, reason or REASONS[action]))
+
+    def days(value: float) -> timedelta:
+        return timedelta(days=value)
+
+    for i, at in enumerate(times):
+        until = times[i + 1] if i + 1 < len(times) else now
+        due = at + days(rules.lapse_days)
+        if due < until:
+            moves.append(
+                (
+                    _minute(min(due + days(rng.uniform(0.1, 1.5)), due + (until - due) / 2)),
+                    LifecycleAction.LAPSE,
+                    "",
+                )
+            )
+    retains = aim is LifecycleStage.RETAINED or (aim is LifecycleStage.AT_RISK and rng.random() < 0.5)
+    if retains and len(times) >= 3:
+        person(min(times[2] + days(rng.uniform(1, 14)), times[-1]), LifecycleAction.RETAIN)
+    if aim is LifecycleStage.RETAINED and len(times) >= 6 and rng.random() < 0.25:
+        # Saved: flagged at risk in the longest lull, retained when they came back.
+        gaps = [(times[i + 1] - times[i], i) for i in range(3, len(times) - 1)]
+        _, i = max(gaps)
+        person(times[i] + (times[i + 1] - times[i]) / 2, LifecycleAction.FLAG_AT_RISK)
+        person(
+            times[i + 1] + days(rng.uniform(0.05, 2)), LifecycleAction.RETAIN, "accepted the loyalty offer"
+        )
+    if aim is LifecycleStage.AT_RISK:
+        quiet = (now - times[-1]).days
+        person(times[-1] + days(rng.uniform(30, min(90, quiet - 1))), LifecycleAction.FLAG_AT_RISK)
+    if aim is LifecycleStage.LAPSED and len(times) >= 2 and rng.random() < 0.4:
+        person(times[-1] + days(rng.uniform(30, 120)), LifecycleAction.FLAG_AT_RISK)
+
+    timeline = [(at, 0, i) for i, at in enumerate(times)] + [(at, 1, i) for i, (at, _, _) in enumerate(moves)]
+    stage, orders, events = LifecycleStage.PROSPECT, 0, []
+    for at, kind, i in sorted(timeline):
+        event = None
+        if kind == 0:
+            if (action := lifecycle_effect(stage, orders)) is not None:
+                reason = purchase_reason(action, str(purchase_ids[i]))
+                event = LifecycleEvent(action, stage, transition(stage, action), at, SYSTEM, reason)
+            orders += 1
+        else:
+            _, action, reason = moves[i]
+            if action is LifecycleAction.LAPSE:
+                lapse = decide(stage, times[orders - 1], None, at, rules) if orders else None
+                if lapse is not None and lapse[0] is action:
+                    event = LifecycleEvent(action, stage, transition(stage, action), at, SYSTEM, lapse[1])
+            elif action in allowed_actions(stage):
+                event = LifecycleEvent(action, stage, transition(stage, action), at, SEED_ACTOR, reason)
+        if event is not None:
+            events.append(event)
+            stage = event.to_stage
+    return events
+
+
+def _lines(rng: random.Random, basket: str, organisation: bool, first: bool) -> list[PurchaseLine]:
+    if first and not organisation and rng.random() < 0.3:  # "buy 3 get 1": a quality new customer
+        sku, price, points = rng.choice(CATALOGUE[basket])
+        return [PurchaseLine(sku, 4, Decimal(price), points)]
+    lines = []
+    for sku, price, points in rng.sample(CATALOGUE[basket], rng.choices([1, 2, 3], weights=[60, 28, 12])[0]):
+        quantity = rng.choices([1, 2, 3], weights=[75, 18, 7])[0] * (rng.randint(2, 8) if organisation else 1)
+        lines.append(PurchaseLine(sku, quantity, Decimal(price), points))
+    return lines
+
+
+def _touchpoints(
+    rng: random.Random,
+    n: int,
+    customer_id: str,
+    created: datetime,
+    times: list[datetime],
+    purchases: list[dict[str, Any]],
+    unhappy: bool,
+    organisation: bool,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Inquiries before buying, the purchase itself, payment or delivery, and use, service,
+    reviews and surveys after it; retention care for those on their way out."""
+    found: list[TouchpointRequest] = []
+    turning = times[-1] - (times[-1] - times[0]) / 4 if times else now  # where an unhappy ending starts
+
+    def add(stage: JourneyStage, kind: TouchpointType, at: datetime, channel: Channel | None = None) -> None:
+        at = at.replace(microsecond=0)
+        if not created <= at <= now:
+            return
+        if channel is None:
+            channel = _weighted(rng, TOUCHPOINT_CHANNELS[kind])
+            if channel is Channel.STORE and organisation:
+                channel = Channel.VISIT
+        chance = HOTSPOTS.get((stage, channel), BAD_MOMENT) + (
+            UNHAPPY_ENDING if unhappy and at >= turning else 0
+        )
+        found.append(_moment(rng, customer_id, stage, kind, channel, at, rng.random() < chance))
+
+    def days(value: float) -> timedelta:
+        return timedelta(days=value)
+
+    before = times[0] if times else now
+    for _ in range(rng.choice([1, 2, 3]) if not times else rng.choices([0, 1, 2], weights=[40, 45, 15])[0]):
+        kind = rng.choice([_TP.INQUIRY, _TP.INQUIRY, _TP.CALL, _TP.VISIT])
+        add(JourneyStage.PRE_SALE, kind, created + (before - created) * rng.random())
+    for at, purchase in zip(times, purchases, strict=True):
+        channel = Channel(purchase["channel"])
+        if rng.random() < 0.15:
+            add(JourneyStage.PRE_SALE, _TP.INQUIRY, at - days(rng.uniform(0.02, 3)))
+        if rng.random() < 0.45:
+            if channel in (Channel.STORE, Channel.VISIT, Channel.PHONE):
+                add(JourneyStage.IN_SALE, _TP.PURCHASE, at, channel)
+            elif rng.random() < 0.5:
+                add(JourneyStage.IN_SALE, _TP.PAYMENT, at + timedelta(minutes=rng.randint(0, 5)), channel)
+            else:
+                add(JourneyStage.IN_SALE, _TP.DELIVERY, at + days(rng.uniform(0.2, 3)))
+        if rng.random() < 0.35:
+            add(JourneyStage.AFTER_SALE, _weighted(rng, AFTER_SALE_TYPES), at + days(rng.uniform(1, 20)))
+    if unhappy and times:  # a retention or win-back call after they stopped buying
+        add(JourneyStage.AFTER_SALE, _TP.CARE, times[-1] + (now - times[-1]) * rng.uniform(0.3, 0.9))
+    found.sort(key=lambda t: t.occurred_at)
+    return [
+        touchpoint_document(check_touchpoint(t, now), _oid("7c", n, i), None, t.occurred_at)
+        for i, t in enumerate(found)
+    ]
+
+
+def _moment(
+    rng: random.Random,
+    customer_id: str,
+    stage: JourneyStage,
+    kind: TouchpointType,
+    channel: Channel,
+    at: datetime,
+    bad: bool,
+) -> TouchpointRequest:
+    """A touchpoint, rated sometimes: surveys and reviews mostly, bad moments more often
+    (people speak up when something went wrong)."""
+    asked = kind in (_TP.SURVEY, _TP.REVIEW)
+    satisfaction = nps = sentiment = notes = None
+    if rng.random() < (0.9 if asked else 0.55 if bad else 0.3):
+        satisfaction = rng.choice([1, 2, 2]) if bad else _weighted(rng, {3: 12, 4: 40, 5: 48})
+    if rng.random() < (0.7 if kind is _TP.SURVEY else 0.08):
+        nps = rng.randint(0, 6) if bad else _weighted(rng, {6: 4, 7: 10, 8: 20, 9: 33, 10: 33})
+    if rng.random() < (0.6 if asked or bad else 0.2):
+        sentiment = (
+            Sentiment.NEGATIVE
+            if bad
+            else rng.choice([Sentiment.POSITIVE, Sentiment.POSITIVE, Sentiment.NEUTRAL])
+        )
+    if rng.random() < (0.5 if asked or bad else 0.1):
+        notes = rng.choice(BAD_NOTES.get(channel, OTHER_BAD_NOTES) if bad else GOOD_NOTES)
+    return TouchpointRequest(
+        customer_id=customer_id,
+        channel=channel,
+        stage=stage,
+        type=kind,
+        occurred_at=at,
+        satisfaction=satisfaction,
+        nps=nps,
+        sentiment=sentiment,
+        notes=notes,
+    )
 
 
 # --- key-account dossiers ------------------------------------------------------------------
@@ -379,13 +926,19 @@ async def store_dossiers(db: AsyncDatabase, dossiers: Dossiers) -> int:
     return added
 
 
-async def seed_demo_dossiers(db: AsyncDatabase, now: datetime, cadence: VisitCadence) -> int:
+async def seed_demo_dossiers(
+    db: AsyncDatabase, now: datetime, cadence: VisitCadence, profiles: Sequence[_Profile] = ()
+) -> int:
+    """Dossiers for the first organisations of the demo (`profiles`: the demo's, when the
+    caller has made them)."""
     users = UserRepository(db)
     managers = [await users.ensure_user(name, Role.ACCOUNT_MANAGER, None, now) for name in DEMO_MANAGERS]
-    organisations = [d for d in demo_documents(now) if d["kind"] == CustomerKind.ORGANIZATION.value][
-        :DEMO_KEY_ACCOUNTS
-    ]
-    return await store_dossiers(db, dossier_documents(organisations, [m.id for m in managers], now, cadence))
+    if len(profiles) < DEMO_CUSTOMERS:
+        profiles = _profiles(now, DEMO_CUSTOMERS)
+    organisations = [{"_id": p.id, "createdAt": p.created} for p in profiles if p.key_account]
+    dossiers = dossier_documents(organisations, [m.id for m in managers], now, cadence)
+    dossiers.purchases.clear()  # the accounts' purchases are those of their journeys (seed_demo_data)
+    return await store_dossiers(db, dossiers)
 
 
 # --- complaints and feedback -----------------------------------------------------------------

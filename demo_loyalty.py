@@ -190,10 +190,21 @@ def demo_coupons(rng: random.Random, number: int, customer_id: str, now: datetim
     return coupons
 
 
-async def seed_demo_loyalty(db: AsyncDatabase, now: datetime, rules: LoyaltyRules | None = None) -> int:
-    """Ledgers and coupons for the customers in the database who are past PROSPECT (a
-    few prospects earn for completing their profile); returns how many entries were
-    added (0 when seeded before)."""
+#: Ledgers for at most the first this many customers: a larger demo base (`seed --customers
+#: 10000`) keeps the default demo's ledgers and a thousand more, not ten thousand (the
+#: embedded server takes some 10 ms to store a customer's ledger, lots and coupons).
+DEMO_LOYALTY_CUSTOMERS = 1000
+
+
+async def seed_demo_loyalty(
+    db: AsyncDatabase,
+    now: datetime,
+    rules: LoyaltyRules | None = None,
+    customers: int = DEMO_LOYALTY_CUSTOMERS,
+) -> int:
+    """Ledgers and coupons for the first `customers` customers in the database who are past
+    PROSPECT (a few prospects earn for completing their profile); returns how many entries
+    were added (0 when seeded before)."""
     rules = rules or LoyaltyRules()
     rng = random.Random(20261201)
     entries: list[dict[str, Any]] = []
@@ -201,7 +212,7 @@ async def seed_demo_loyalty(db: AsyncDatabase, now: datetime, rules: LoyaltyRule
     balances: list[dict[str, Any]] = []
     coupons: list[dict[str, Any]] = []
     number = -1
-    async for customer in CustomerRepository(db).each():
+    async for customer in CustomerRepository(db).each(limit=customers):
         number += 1
         if customer.lifecycle_stage is LifecycleStage.PROSPECT:
             if rng.random() < 0.3:

@@ -15,6 +15,7 @@ import typer
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from demo_data import DEMO_CUSTOMERS, DEMO_CUSTOMERS_MAX, seed_demo_data
 from domain.errors import NotFound
 from domain.ids import is_local_id
 from domain.jobs import RunStatus
@@ -143,11 +144,26 @@ def migrate() -> None:
 
 
 @cli.command()
-def seed() -> None:
-    """Load the demo data set (idempotent: a second run adds nothing)."""
-    from demo_data import seed_demo_data
-
-    added = _with_database(lambda db: seed_demo_data(db, system_clock(), get_settings().visit_cadence))
+def seed(
+    customers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=DEMO_CUSTOMERS_MAX,
+            metavar="N",
+            help="How many demo customers, each with about 10 purchases and 10 touchpoints "
+            "(the first ones are the default demo's).",
+        ),
+    ] = DEMO_CUSTOMERS,
+) -> None:
+    """Load the demo data set and rebuild the running totals from it (idempotent: a second
+    run adds nothing)."""
+    settings = get_settings()
+    added = _with_database(
+        lambda db: seed_demo_data(
+            db, system_clock(), settings.visit_cadence, settings.value_rules, customers=customers
+        )
+    )
     typer.echo(f"demo customers added: {added}")
 
 

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
+import bson
 from bson import Decimal128, ObjectId
+from bson.codec_options import CodecOptions
 from pymongo import ReturnDocument, UpdateMany, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -36,6 +38,8 @@ from repositories.documents import (
     by_ids,
     day,
     day_of,
+    find_all,
+    ids_present,
     insert_missing,
     update_at_version,
     without_none,
@@ -214,6 +218,14 @@ def to_churn(doc: Mapping[str, Any] | None) -> ChurnRisk | None:
         return None
     signals = tuple(ChurnSignal(s["name"], s["weight"], s["value"]) for s in doc["signals"])
     return ChurnRisk(doc["score"], signals, doc["scoredAt"])
+
+
+def _as_stored(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A document as the database would give it back (times to the millisecond)."""
+    return bson.decode(bson.encode(doc), codec_options=_AS_READ)
+
+
+_AS_READ: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
 
 
 def consent_document(consent: Consent) -> dict[str, bool]:
@@ -405,6 +417,10 @@ class CustomerRepository:
         """Insert prepared documents, skipping ones already there (for idempotent seeding)."""
         return await insert_missing(self._customers, docs)
 
+    async def present(self, ids: list[ObjectId]) -> set[ObjectId]:
+        """Which of these customers exist (seeding skips them)."""
+        return await ids_present(self._customers, ids)
+
     async def update_profile(
         self,
         customer: Customer,
@@ -530,9 +546,15 @@ class CustomerRepository:
         cursor = self._customers.find(query, {"_id": 1}).sort("_id", 1).limit(limit).batch_size(limit)
         return [str(d["_id"]) async for d in cursor]
 
-    async def each(self, batch: int = 1000) -> AsyncIterator[Customer]:
-        """Every customer not erased, in id order (seeding loyalty for a whole base)."""
-        cursor = self._customers.find({"erasedAt": {"$exists": False}}).sort("_id", 1).batch_size(batch)
+    async def each(self, batch: int = 1000, limit: int = 0) -> AsyncIterator[Customer]:
+        """Every customer not erased (the first `limit`, if not 0), in id order (seeding
+        loyalty for a whole base)."""
+        cursor = (
+            self._customers.find({"erasedAt": {"$exists": False}})
+            .sort("_id", 1)
+            .limit(limit)
+            .batch_size(batch)
+        )
         async for doc in cursor:
             yield to_customer(doc)
 
@@ -577,17 +599,25 @@ class CustomerRepository:
             yield str(doc["_id"]), LifecycleStage(doc["lifecycleStage"]), to_figures(doc["figures"])
 
     async def replace_figures(self, figures: Mapping[str, dict[str, Any]]) -> int:
-        """Set every customer's figures to these (a rebuild); customers not listed lose theirs."""
+        """Set every customer's figures to these (a rebuild); customers not listed lose theirs.
+        Only figures that differ from the stored ones are written: an update rewrites every
+        index entry of the customer (on the embedded server, some 15 ms each), so a rebuild
+        that changes nothing should write nothing."""
+        stored = {
+            str(d["_id"]): d["figures"]
+            for d in await find_all(
+                self._customers, {"figures": {"$exists": True}}, projection={"figures": 1}
+            )
+        }
         requests: list[Any] = [
             UpdateOne({"_id": ObjectId(customer_id)}, {"$set": {"figures": doc}})
             for customer_id, doc in figures.items()
+            if stored.get(customer_id) != _as_stored(doc)
         ]
-        requests.append(
-            UpdateMany(
-                {"figures": {"$exists": True}, "_id": {"$nin": [ObjectId(c) for c in figures]}},
-                {"$unset": {"figures": ""}},
-            )
-        )
+        if stale := [ObjectId(c) for c in stored if c not in figures]:
+            requests.append(UpdateMany({"_id": {"$in": stale}}, {"$unset": {"figures": ""}}))
+        if not requests:
+            return 0
         result = await self._customers.bulk_write(requests, ordered=False)
         return result.modified_count
 

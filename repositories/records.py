@@ -17,7 +17,14 @@ from domain.purchases import CheckedPurchase
 from domain.records import Channel, Purchase, PurchaseLine
 from domain.rfm import RfmThresholds
 from repositories.access import about_customers
-from repositories.documents import aggregate_all, by_ids, insert_missing, money, money_document, object_ids
+from repositories.documents import (
+    aggregate_all,
+    by_ids,
+    insert_new,
+    money,
+    money_document,
+    object_ids,
+)
 from repositories.pagination import Page, Paging, SortKey, count_children, find_child_pages
 from repositories.personal_data import Holding, Owner
 
@@ -93,8 +100,10 @@ class RecordRepository:
     async def purchase_counts(self, customer_ids: Sequence[str]) -> dict[str, int]:
         return await count_children(self._purchases, "customerId", object_ids(customer_ids))
 
-    async def insert_purchases(self, docs: list[dict[str, Any]]) -> None:
-        await insert_missing(self._purchases, docs)
+    async def insert_purchases(self, docs: list[dict[str, Any]]) -> int:
+        """Insert prepared purchases, skipping those already there (seeding); returns how many
+        were added."""
+        return await insert_new(self._purchases, docs)
 
     async def record(self, doc: dict[str, Any], session: AsyncClientSession) -> None:
         """Insert a new purchase; a key used before raises DuplicateKeyError."""

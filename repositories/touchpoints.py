@@ -26,7 +26,7 @@ from domain.touchpoints import (
     negative_impact,
 )
 from repositories.access import about_customers
-from repositories.documents import aggregate_all, by_ids, insert_missing, object_ids, without_none
+from repositories.documents import aggregate_all, by_ids, insert_new, object_ids, without_none
 from repositories.pagination import Page, Paging, SortKey, count_children, find_child_pages
 from repositories.personal_data import Holding, Owner
 from repositories.records import day_of
@@ -96,7 +96,9 @@ class TouchpointRepository:
         return (to_touchpoint(doc), doc.get("fingerprint")) if doc else None
 
     async def insert_many(self, docs: list[dict[str, Any]]) -> int:
-        return await insert_missing(self._touchpoints, docs)
+        """Insert prepared touchpoints, skipping those already there (seeding); returns how
+        many were added."""
+        return await insert_new(self._touchpoints, docs)
 
     async def pages_by_customer(
         self, customer_ids: Sequence[str], paging: Paging

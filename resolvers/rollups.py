@@ -18,18 +18,30 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pymongo
 from bson import Decimal128
 from pymongo.asynchronous.database import AsyncDatabase
 
 from domain.churn import ComplaintHistory, churn_risk
-from domain.figures import CustomerFigures
+from domain.figures import CustomerFigures, after_purchase, after_touchpoint
 from domain.jobs import JobResult
+from domain.lifecycle import LifecycleEvent
 from domain.tiers import value_tier
 from domain.value import ValueRules
 from repositories.complaints import ComplaintRepository
 from repositories.customers import CustomerRepository, figures_document
 from repositories.records import RecordRepository
-from repositories.rollups import EXPERIENCE, LIFECYCLE, RFM_CELLS, add_into, replace_all
+from repositories.rollups import (
+    EXPERIENCE,
+    LIFECYCLE,
+    RFM_CELLS,
+    add_all,
+    add_into,
+    purchase_increments,
+    replace_all,
+    touchpoint_increments,
+    transition_increments,
+)
 from repositories.touchpoints import TouchpointRepository
 from resolvers.jobs import JobContext
 from resolvers.journeys import rfm_cell
@@ -102,12 +114,46 @@ def _plain(doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-async def rebuild(db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: datetime) -> Rebuilt:
-    customers, records, touchpoints = CustomerRepository(db), RecordRepository(db), TouchpointRepository(db)
-    since = now - timedelta(days=rules.churn.complaint_window_days)
-    histories = await ComplaintRepository(db).churn_histories(None, since)
+@dataclass(frozen=True)
+class Figures:
+    """Every customer's running figures as stored (customer id -> figures document) and the
+    RFM cells they are filed under (one document per last-purchase day)."""
 
+    documents: dict[str, dict[str, Any]]
+    rfm_cells: list[dict[str, Any]]
+
+
+#: A rebuild reads every event: its pipelines take tens of seconds on the embedded server at
+#: 100,000 events, far beyond the per-operation deadline meant for requests. It is a batch
+#: job, so its operations share this deadline instead.
+REBUILD_DEADLINE_S = 1800
+
+
+async def churn_histories(
+    db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: datetime
+) -> dict[str, ComplaintHistory]:
+    """Every customer's complaints that count for churn risk at `now`."""
+    since = now - timedelta(days=rules.churn.complaint_window_days)
+    return await ComplaintRepository(db).churn_histories(None, since)
+
+
+async def _customer_figures(db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: datetime) -> Figures:
+    """The figures of every customer with a purchase or a touchpoint, from the raw events
+    (and the recent complaints, for churn risk), through the domain functions the writes use."""
+    records, touchpoints = RecordRepository(db), TouchpointRepository(db)
+    histories = await churn_histories(db, rules, now)
     figures = _merge_figures(await records.figures_by_customer(), await touchpoints.figures_by_customer())
+    return filed(figures, histories, rules, now)
+
+
+def filed(
+    figures: Mapping[str, CustomerFigures],
+    histories: Mapping[str, ComplaintHistory],
+    rules: ValueRules,
+    now: datetime,
+) -> Figures:
+    """The figures as stored (with the tier, F/M cell and churn risk at `now`) and the RFM
+    cells the customers are filed under."""
     cells: dict[str, dict[str, Any]] = {}
     documents: dict[str, dict[str, Any]] = {}
     for customer_id, f in figures.items():
@@ -119,7 +165,19 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: dat
             add_into(
                 cells.setdefault(day, {"_id": day}), {"cells": {cell: {"customers": 1, "spend": f.spend}}}
             )
-    await customers.replace_figures(documents)
+    return Figures(documents, [_stored(c) for c in cells.values()])
+
+
+async def rebuild(db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: datetime) -> Rebuilt:
+    """Replace every running total by what the raw events give."""
+    with pymongo.timeout(REBUILD_DEADLINE_S):
+        return await _rebuild(db, rules, now)
+
+
+async def _rebuild(db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: datetime) -> Rebuilt:
+    customers, records, touchpoints = CustomerRepository(db), RecordRepository(db), TouchpointRepository(db)
+    figures = await _customer_figures(db, rules, now)
+    await customers.replace_figures(figures.documents)
 
     days: list[tuple[str, Mapping[str, Any]]] = []
     for doc in await touchpoints.totals_by_day_channel_stage():
@@ -139,8 +197,77 @@ async def rebuild(db: AsyncDatabase[dict[str, Any]], rules: ValueRules, now: dat
 
     await replace_all(db[EXPERIENCE], experience)
     await replace_all(db[LIFECYCLE], lifecycle)
-    await replace_all(db[RFM_CELLS], [_stored(c) for c in cells.values()])
-    return Rebuilt(len(documents), len(experience), len(lifecycle), len(cells))
+    await replace_all(db[RFM_CELLS], figures.rfm_cells)
+    return Rebuilt(len(figures.documents), len(experience), len(lifecycle), len(figures.rfm_cells))
+
+
+def _nested(increments: Mapping[str, Any]) -> dict[str, Any]:
+    """Dotted increments ("cells.APP.IN_SALE.orders": 1) as the nested totals they add to."""
+    nested: dict[str, Any] = {}
+    for path, value in increments.items():
+        *parents, leaf = path.split(".")
+        node = nested
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return nested
+
+
+def _without_zeros(value: Any) -> Any:
+    """Experience totals as a rebuild keeps them: counters at 0 left out (see _plain)."""
+    if isinstance(value, Mapping):
+        return {k: _without_zeros(v) for k, v in value.items() if v != 0}
+    return value
+
+
+class Tally:
+    """Running totals summed in memory from events at hand (documents as stored), with the
+    rules and increments the writes use (domain.figures, repositories.rollups): what a seed
+    that has just made its events stores, instead of reading them back through the
+    rebuild's pipelines. A rebuild of the same events gives the same documents."""
+
+    def __init__(self) -> None:
+        self.figures: dict[str, CustomerFigures] = {}
+        self._experience: dict[str, dict[str, Any]] = {}  # per UTC day
+        self._lifecycle: dict[str, dict[str, Any]] = {}
+
+    def purchase(self, doc: Mapping[str, Any]) -> None:
+        customer_id, at, units = str(doc["customerId"]), doc["purchasedAt"], doc["units"]
+        amount = doc["amount"]["amount"].to_decimal()
+        before = self.figures.get(customer_id, CustomerFigures())
+        self.figures[customer_id] = after_purchase(before, str(doc["_id"]), at, amount, units)
+        self._add(self._experience, at, purchase_increments(doc.get("channel"), amount, units))
+
+    def touchpoint(self, doc: Mapping[str, Any]) -> None:
+        customer_id, at = str(doc["customerId"]), doc["occurredAt"]
+        satisfaction, nps = doc.get("satisfaction"), doc.get("nps")
+        before = self.figures.get(customer_id, CustomerFigures())
+        self.figures[customer_id] = after_touchpoint(before, str(doc["_id"]), at, satisfaction, nps)
+        increments = touchpoint_increments(doc["channel"], doc["stage"], satisfaction, nps, doc["impact"])
+        self._add(self._experience, at, increments)
+
+    def move(self, event: LifecycleEvent) -> None:
+        self._add(self._lifecycle, event.at, transition_increments(event))
+
+    @staticmethod
+    def _add(days: dict[str, dict[str, Any]], at: datetime, increments: Mapping[str, Any]) -> None:
+        add_into(days.setdefault(at.date().isoformat(), {}), _nested(increments))
+
+    def experience_documents(self) -> list[dict[str, Any]]:
+        return _by_period((day, _without_zeros(totals)) for day, totals in self._experience.items())
+
+    def lifecycle_documents(self) -> list[dict[str, Any]]:
+        return _by_period(self._lifecycle.items())
+
+
+async def add_tally(db: AsyncDatabase[dict[str, Any]], tally: Tally, figures: Figures) -> None:
+    """Add a tally's experience and lifecycle totals and the RFM cells of its customers'
+    figures (`filed(tally.figures, …)`; the figures themselves are the caller's to store, with
+    the customers) to the rollups."""
+    with pymongo.timeout(REBUILD_DEADLINE_S):
+        await add_all(db[EXPERIENCE], tally.experience_documents())
+        await add_all(db[LIFECYCLE], tally.lifecycle_documents())
+        await add_all(db[RFM_CELLS], figures.rfm_cells)
 
 
 async def rollups_rebuild(job: JobContext) -> JobResult:

@@ -166,7 +166,7 @@ def create_app(
             runtime = Runtime(database=opened, clock=clock, settings=settings)
             await migrate(opened.db, clock())
             if seed_if_empty and await CustomerRepository(opened.db).count() == 0:
-                await seed_demo_data(opened.db, clock(), settings.visit_cadence)
+                await seed_demo_data(opened.db, clock(), settings.visit_cadence, settings.value_rules)
             app.state.runtime = runtime
             watch = None
             if opened.embedded is not None and opened.embedded.owned:

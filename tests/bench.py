@@ -4,6 +4,14 @@ request (read from the process with psutil, not wall time), latency, database co
 The service runs as its own process (`main.py serve`, development mode so responses
 carry `extensions.db.commands`) against a throwaway database on the embedded server (or
 RAPPORT_MONGODB_URI); this process only sends requests. Prints numbers; asserts nothing.
+
+The last section seeds the journeys demo at 10,000 customers (about 100,000 purchases and
+100,000 touchpoints) and sets each report read from running totals beside the same figures
+computed by raw pipelines over the events (`raw=True`, run in this process on the same
+database: there is no way to ask the service for them), with whether the answers agree.
+`python -m tests.bench journeys` runs that section alone (`dossiers`, `customers`,
+`complaints`, `care` name the others; `care` alone runs on 10,000 customers of its own);
+RAPPORT_BENCH_JOURNEY_CUSTOMERS sizes it.
 """
 
 from __future__ import annotations
@@ -17,6 +25,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -44,7 +54,7 @@ from domain.key_accounts import (
 from domain.lifecycle import LifecycleStage
 from domain.money import Money
 from domain.records import Channel
-from domain.users import Role
+from domain.users import Role, User
 from migrations import migrate
 from repositories.care import CareRepository, PlanRef, plan_document, task_document
 from repositories.contacts import ContactRepository, new_contact_document, relationship_document
@@ -54,6 +64,9 @@ from repositories.key_accounts import KeyAccountRepository, new_key_account_docu
 from repositories.tokens import TokenRepository
 from repositories.users import UserRepository
 from repositories.visits import VisitRepository
+from resolvers import reports
+from resolvers.context import Context
+from resolvers.reports import ExperienceGrouping
 from resolvers.tokens import issue_token
 from schema.node import global_id
 from server.clock import system_clock
@@ -184,28 +197,177 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Measured:
+    p50_ms: float
+    p95_ms: float
+    service_cpu_ms: float | None  # the service process's CPU per request (None: in this process)
+    database_cpu_ms: float | None  # the embedded server's (None: another database)
+    commands: list[int]
+
+    def line(self, name: str) -> str:
+        def ms(value: float | None) -> str:
+            return "     -" if value is None else f"{value:6.1f}"
+
+        return (
+            f"{name:<44} service CPU {ms(self.service_cpu_ms)} ms/request  p50 {self.p50_ms:7.1f} ms  "
+            f"p95 {self.p95_ms:7.1f} ms  commands {self.commands}"
+            + (f"  database CPU {ms(self.database_cpu_ms)} ms" if self.database_cpu_ms is not None else "")
+        )
+
+
+def _cpu_ms(process: psutil.Process | None) -> float:
+    if process is None:
+        return 0.0
+    times = process.cpu_times()
+    return (times.user + times.system) * 1000
+
+
+def _summary(
+    latencies: list[float],
+    commands: set[int],
+    rounds: int,
+    service: tuple[psutil.Process | None, float],
+    database: tuple[psutil.Process | None, float],
+) -> Measured:
+    p95 = statistics.quantiles(latencies, n=20)[18] if len(latencies) >= 2 else latencies[0]
+    service_process, service_cpu = service
+    database_process, database_cpu = database
+    return Measured(
+        p50_ms=statistics.median(latencies),
+        p95_ms=p95,
+        service_cpu_ms=(_cpu_ms(service_process) - service_cpu) / rounds if service_process else None,
+        database_cpu_ms=(_cpu_ms(database_process) - database_cpu) / rounds if database_process else None,
+        commands=sorted(commands),
+    )
+
+
 async def _measure(
-    http: httpx.AsyncClient, service: psutil.Process, token: str, name: str, body: dict
-) -> None:
+    http: httpx.AsyncClient,
+    service: psutil.Process,
+    token: str,
+    name: str,
+    body: dict,
+    database: psutil.Process | None = None,
+    rounds: int = ROUNDS,
+) -> Measured:
     headers = {"Authorization": f"Bearer {token}"}
     for _ in range(5):  # warm the caches
         await http.post("/graphql", json=body, headers=headers)
     latencies, commands = [], set()
-    cpu_before = service.cpu_times()
-    for _ in range(ROUNDS):
+    service_cpu, database_cpu = _cpu_ms(service), _cpu_ms(database)
+    for _ in range(rounds):
         started = time.perf_counter()
         response = await http.post("/graphql", json=body, headers=headers)
         latencies.append((time.perf_counter() - started) * 1000)
         payload = response.json()
         assert "errors" not in payload, payload
         commands.add(payload["extensions"]["db"]["commands"])
-    cpu_after = service.cpu_times()
-    cpu_ms = ((cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)) * 1000 / ROUNDS
-    p95 = statistics.quantiles(latencies, n=20)[18]
-    print(
-        f"{name:<44} service CPU {cpu_ms:6.1f} ms/request  p50 {statistics.median(latencies):6.1f} ms  "
-        f"p95 {p95:6.1f} ms  commands {sorted(commands)}"
+    measured = _summary(latencies, commands, rounds, (service, service_cpu), (database, database_cpu))
+    print(measured.line(name))
+    return measured
+
+
+async def _measure_in_process(
+    run: Callable[[], Awaitable[Any]], database: psutil.Process | None, rounds: int
+) -> tuple[Measured, Any]:
+    """A use case called here, against the bench's own client (its commands counted as the
+    service counts a request's)."""
+    latencies, commands, result = [], set(), None
+    database_cpu = _cpu_ms(database)
+    for _ in range(rounds):
+        with counting_commands() as count:
+            started = time.perf_counter()
+            result = await run()
+            latencies.append((time.perf_counter() - started) * 1000)
+        commands.add(count.commands)
+    return _summary(latencies, commands, rounds, (None, 0.0), (database, database_cpu)), result
+
+
+# --- journeys: the reports at 10,000 customers ----------------------------------------------------
+
+#: The issue's size; RAPPORT_BENCH_JOURNEY_CUSTOMERS sets another (seeding 10,000 takes the
+#: embedded server minutes: about 1 ms of its CPU per event stored, 5 ms per customer).
+JOURNEY_CUSTOMERS = int(os.environ.get("RAPPORT_BENCH_JOURNEY_CUSTOMERS", "10000"))
+#: Raw pipelines over 100,000 events take the embedded server most of a minute each: one round.
+RAW_ROUNDS = 1
+SEGMENTS_OBJECT = "{ segments { asOf customers segments { segment count share totalSpend } } }"
+SEGMENTS_LIST = "{ segments { segment count share totalSpend } }"
+EXPERIENCE = """query($from: Date!, $to: Date!, $by: ExperienceGrouping!) {
+  experience(from: $from, to: $to, groupBy: $by) { groupBy
+    groups { key touchpoints averageSatisfaction satisfactionRate { value numerator denominator } nps npsAnswers negatives }
+    overall { touchpoints averageSatisfaction satisfactionRate { value } nps npsAnswers negatives }
+    hotspots { key negatives frequency impact concentration } } }"""
+KPIS = """query($from: Date!, $to: Date!) { kpis(from: $from, to: $to) {
+  satisfactionRate { value numerator denominator } nps npsAnswers repurchaseRate { value numerator denominator }
+  churnRate { value numerator denominator } retentionRate { value numerator denominator }
+  newCustomers wonBack orders revenue averageOrderValue } }"""
+
+
+async def _segments_query(http: httpx.AsyncClient, token: str) -> str:
+    """`segments` as this schema has it: a distribution object, or (later) the list of shares."""
+    body = {"query": '{ __type(name: "SegmentDistribution") { name } }'}
+    response = await http.post("/graphql", json=body, headers={"Authorization": f"Bearer {token}"})
+    return SEGMENTS_OBJECT if response.json()["data"]["__type"] else SEGMENTS_LIST
+
+
+async def _journeys(
+    db: Any,
+    http: httpx.AsyncClient,
+    service: psutil.Process,
+    database: psutil.Process | None,
+    token: str,
+    viewer: User,
+) -> None:
+    settings = Settings(_env_file=None)  # the service's defaults: same tiers, RFM and churn rules
+    started, database_cpu = time.perf_counter(), _cpu_ms(database)
+    added = await seed_demo_data(
+        db, system_clock(), VisitCadence(), settings.value_rules, customers=JOURNEY_CUSTOMERS
     )
+    took = time.perf_counter() - started
+    counts = {c: await db[c].estimated_document_count() for c in ("purchases", "touchpoints")}
+    database_s = (_cpu_ms(database) - database_cpu) / 1000 if database else None
+    print(
+        f"--- journeys: {JOURNEY_CUSTOMERS:,} demo customers ({added:,} added), {counts['purchases']:,} "
+        f"purchases, {counts['touchpoints']:,} touchpoints; seeded and rebuilt in {took:.0f} s"
+        + (f" (database CPU {database_s:.0f} s)" if database_s is not None else "")
+    )
+    day = system_clock().date()
+    first, last = day - timedelta(days=365), day
+    period = {"from": first.isoformat(), "to": last.isoformat()}
+    ctx = Context(
+        viewer=viewer, request_id="bench", clock=system_clock, db=db, value_rules=settings.value_rules
+    )
+    segments_query = await _segments_query(http, token)
+    reads: list[tuple[str, dict, Callable[[bool], Awaitable[Any]]]] = [
+        ("segments", {"query": segments_query}, lambda raw: reports.segments(ctx, None, raw=raw)),
+        (
+            "kpis (a year)",
+            {"query": KPIS, "variables": period},
+            lambda raw: reports.key_figures(ctx, first, last, raw=raw),
+        ),
+    ]
+    for grouping in ExperienceGrouping:
+        reads.append(
+            (
+                f"experience by {grouping.value} (a year)",
+                {"query": EXPERIENCE, "variables": {**period, "by": grouping.value}},
+                lambda raw, g=grouping: reports.experience(ctx, first, last, g, raw=raw),
+            )
+        )
+    rows = []
+    for name, body, use_case in reads:
+        totals = await _measure(http, service, token, f"{name}: running totals", body, database)
+        raw, raw_answer = await _measure_in_process(lambda u=use_case: u(True), database, RAW_ROUNDS)
+        print(raw.line(f"{name}: raw pipelines (in process, {RAW_ROUNDS} round)"))
+        rollup_answer = await use_case(False)
+        rows.append((name, totals, raw, rollup_answer == raw_answer))
+    print(f"{'report':<32} {'totals p50':>11} {'raw p50':>11} {'speed-up':>9}  same answer")
+    for name, totals, raw, same in rows:
+        print(
+            f"{name:<32} {totals.p50_ms:8.1f} ms {raw.p50_ms:8.1f} ms {raw.p50_ms / totals.p50_ms:8.1f}x  "
+            f"{'yes' if same else 'NO'}"
+        )
 
 
 CARE_DUE = """query($from: DateTime!, $to: DateTime!) { careTasks(first: 50, filter: { dueFrom: $from, dueTo: $to,
@@ -304,32 +466,42 @@ async def _care(db: Any, http: httpx.AsyncClient, service: psutil.Process, token
             )
 
 
-async def main() -> None:
+SECTIONS = ("dossiers", "customers", "complaints", "care", "journeys")
+
+
+async def main(sections: tuple[str, ...] = SECTIONS) -> None:
     uri = os.environ.get("RAPPORT_MONGODB_URI")
     server = None
     if not uri:
         server = EmbeddedDatabase.start(Path(tempfile.mkdtemp(prefix="rapport-bench-")) / "db")
         uri = server.uri
+    database = psutil.Process(server.process.pid) if server and server.process else None
     name = f"rapport_bench_{uuid.uuid4().hex[:8]}"
-    client, db = connect(uri, name, timeout_ms=60_000)
+    client, db = connect(uri, name, timeout_ms=600_000)
     service = None
     try:
         await migrate(db, system_clock())
         await seed_demo_data(db, system_clock(), VisitCadence())
         users, tokens = UserRepository(db), TokenRepository(db)
         token = await issue_token(users, tokens, "bench-admin", Role.ADMIN, None, system_clock())
+        admin = await users.ensure_user("bench-admin", Role.ADMIN, None, system_clock())
         books = {}
-        for size in (10, 25, 50):
-            manager = await users.ensure_user(
-                f"Bench manager {size}", Role.ACCOUNT_MANAGER, None, system_clock()
-            )
-            await _book(db, manager.id, size)
-            books[size] = (
-                await issue_token(users, tokens, manager.name, Role.ACCOUNT_MANAGER, None, system_clock()),
-                manager,
-            )
-        await _many_customers(db, 10_000)
-        await seed_demo_complaints(db, system_clock(), count=10_000, prefix="c1")  # 10,300 in all
+        if "dossiers" in sections:
+            for size in (10, 25, 50):
+                manager = await users.ensure_user(
+                    f"Bench manager {size}", Role.ACCOUNT_MANAGER, None, system_clock()
+                )
+                await _book(db, manager.id, size)
+                books[size] = (
+                    await issue_token(
+                        users, tokens, manager.name, Role.ACCOUNT_MANAGER, None, system_clock()
+                    ),
+                    manager,
+                )
+        if "customers" in sections or "care" in sections:
+            await _many_customers(db, 10_000)
+        if "complaints" in sections:
+            await seed_demo_complaints(db, system_clock(), count=10_000, prefix="c1")  # 10,300 in all
         port = _free_port()
         env = {
             **os.environ,
@@ -349,7 +521,7 @@ async def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         process = psutil.Process(service.pid)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=600) as http:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 try:
@@ -361,34 +533,40 @@ async def main() -> None:
             for size, (manager_token, manager) in books.items():
                 body = {"query": BOOK, "variables": {"m": global_id("User", manager.id), "n": size}}
                 await _measure(http, process, manager_token, f"dossier book, {size} accounts (manager)", body)
-            await _measure(
-                http, process, token, "customers(first: 50) with history+timings", {"query": CUSTOMERS}
-            )
-            print("--- 10,000 more customers (10,300 in all)")
-            await _measure(
-                http,
-                process,
-                token,
-                "search page (one word)",
-                {"query": SEARCH, "variables": {"s": "zhang4"}},
-            )
-            await _measure(http, process, token, "stage-filtered page", {"query": STAGE})
-            await _measure(
-                http, process, token, "stage-filtered page with totalCount", {"query": STAGE_COUNT}
-            )
-            print("--- 10,300 complaints")
-            await _measure(
-                http, process, token, "complaints(first: 50) with SLA fields", {"query": COMPLAINTS}
-            )
-            await _measure(
-                http, process, token, "complaints(first: 50, breached) + totalCount", {"query": BREACHED}
-            )
-            day = system_clock().date()
-            year = {"from": (day - timedelta(days=365)).isoformat(), "to": day.isoformat()}
-            await _measure(
-                http, process, token, "complaintStats for a year", {"query": STATS, "variables": year}
-            )
-            await _care(db, http, process, token)
+            if "dossiers" in sections:
+                await _measure(
+                    http, process, token, "customers(first: 50) with history+timings", {"query": CUSTOMERS}
+                )
+            if "customers" in sections:
+                print("--- 10,000 more customers (10,300 in all)")
+                await _measure(
+                    http,
+                    process,
+                    token,
+                    "search page (one word)",
+                    {"query": SEARCH, "variables": {"s": "zhang4"}},
+                )
+                await _measure(http, process, token, "stage-filtered page", {"query": STAGE})
+                await _measure(
+                    http, process, token, "stage-filtered page with totalCount", {"query": STAGE_COUNT}
+                )
+            if "complaints" in sections:
+                print("--- 10,300 complaints")
+                await _measure(
+                    http, process, token, "complaints(first: 50) with SLA fields", {"query": COMPLAINTS}
+                )
+                await _measure(
+                    http, process, token, "complaints(first: 50, breached) + totalCount", {"query": BREACHED}
+                )
+                day = system_clock().date()
+                year = {"from": (day - timedelta(days=365)).isoformat(), "to": day.isoformat()}
+                await _measure(
+                    http, process, token, "complaintStats for a year", {"query": STATS, "variables": year}
+                )
+            if "care" in sections:
+                await _care(db, http, process, token)
+            if "journeys" in sections:
+                await _journeys(db, http, process, database, token, admin)
     finally:
         if service is not None:
             service.terminate()
@@ -446,4 +624,7 @@ async def care_only() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(care_only() if sys.argv[1:] == ["care"] else main())
+    chosen = tuple(sys.argv[1:]) or SECTIONS
+    if unknown := sorted(set(chosen) - set(SECTIONS)):
+        sys.exit(f"unknown sections {unknown}; sections: {', '.join(SECTIONS)}")
+    asyncio.run(care_only() if chosen == ("care",) else main(chosen))

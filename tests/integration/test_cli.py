@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pymongo
 
 from migrations import MIGRATIONS
 from server.app import create_app
@@ -85,7 +86,8 @@ async def test_migrate_and_seed_are_idempotent(mongo_uri, mongo_client) -> None:
         stages = await mongo_client[db_name]["customers"].distinct("lifecycleStage")
         assert set(stages) == {"PROSPECT", "ACQUIRED", "ACTIVE", "RETAINED", "AT_RISK", "LAPSED"}
     finally:
-        await mongo_client.drop_database(db_name)
+        with pymongo.timeout(120):  # the demo's thousands of events take a while to drop
+            await mongo_client.drop_database(db_name)
 
 
 def test_every_command_has_help() -> None:
